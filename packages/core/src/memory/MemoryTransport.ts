@@ -1,0 +1,97 @@
+import { HopbusError } from '../errors/HopbusError.js';
+import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '../transport/Transport.js';
+import { MemoryGroup } from './MemoryGroup.js';
+import { MemorySubscription } from './MemorySubscription.js';
+import { MemoryTopic } from './MemoryTopic.js';
+
+export interface MemoryTransportOptions {
+  /**
+   * Records kept per topic once every group has settled them (default 100,000). Records not yet
+   * settled by some group are never dropped.
+   */
+  readonly maxRetained?: number;
+}
+
+/**
+ * The whole transport contract in process memory: for unit tests and for examples. Nothing
+ * survives the process. Every topic is one partition; groups share work, redeliver after the
+ * ack timeout and on nack, and a new group can start at the earliest retained record.
+ */
+export class MemoryTransport implements Transport {
+  readonly kind = 'memory';
+  readonly features: TransportFeatures = { persistent: false, orderedPerKey: true, consumerGroups: true, replay: false };
+  private readonly topics = new Map<string, MemoryTopic>();
+  private readonly groups = new Map<string, MemoryGroup>();
+  private readonly subscriptions = new Set<MemorySubscription>();
+  private readonly maxRetained: number;
+  private published = 0;
+  private closed = false;
+
+  constructor(options: MemoryTransportOptions = {}) {
+    this.maxRetained = options.maxRetained ?? 100_000;
+  }
+
+  async connect(): Promise<void> {
+    this.assertOpen('connect');
+  }
+
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    this.assertOpen('publish');
+    const touched = new Set<MemoryTopic>();
+    for (const record of records) {
+      const topic = this.topic(record.topic);
+      topic.append(record);
+      touched.add(topic);
+    }
+    for (const topic of touched) topic.notify();
+    this.published += records.length;
+    if (this.published >= 4096) {
+      this.published = 0;
+      this.trim();
+    }
+  }
+
+  async subscribe(topicName: string, options: SubscribeOptions): Promise<Subscription> {
+    this.assertOpen('subscribe');
+    const groupKey = `${topicName}\u0000${options.group}`;
+    let group = this.groups.get(groupKey);
+    if (!group) {
+      group = new MemoryGroup(this.topic(topicName), options.start);
+      group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
+      this.groups.set(groupKey, group);
+    }
+    const subscription = new MemorySubscription(group, options, (ended) => this.subscriptions.delete(ended));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const subscription of [...this.subscriptions]) subscription.abort();
+    for (const group of this.groups.values()) group.close();
+  }
+
+  private topic(name: string): MemoryTopic {
+    let topic = this.topics.get(name);
+    if (!topic) {
+      topic = new MemoryTopic(name, this.maxRetained);
+      this.topics.set(name, topic);
+    }
+    return topic;
+  }
+
+  private trim(): void {
+    for (const topic of this.topics.values()) {
+      let low = topic.endOffset;
+      for (const group of this.groups.values()) if (group.topic === topic) low = Math.min(low, group.lowWatermark());
+      topic.trim(low);
+    }
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closed) {
+      throw new HopbusError('transport_closed', `Cannot ${operation}: this memory transport was closed. Create a new bus to go on.`);
+    }
+  }
+}

@@ -1,4 +1,8 @@
 import 'reflect-metadata';
+import { memoryTransportFromUrl } from './memory/MemoryTransport.js';
+import { registerTransport } from './transport/transportRegistry.js';
+
+registerTransport('memory', memoryTransportFromUrl);
 
 export { HopbusError, HopbusErrorCode } from './errors/HopbusError.js';
 export { topic } from './topic/Topic.js';
@@ -21,3 +25,21 @@ export { registerTransport, resolveTransport } from './transport/transportRegist
 export type { TransportFactory } from './transport/transportRegistry.js';
 export { MemoryTransport } from './memory/MemoryTransport.js';
 export type { MemoryTransportOptions } from './memory/MemoryTransport.js';
+export { Actor } from './decorators/Actor.js';
+export { Subscribe } from './decorators/Subscribe.js';
+export type { Handler } from './decorators/Subscribe.js';
+export { Publishes } from './decorators/Publishes.js';
+export type { SubscribeHandlerOptions } from './decorators/metadata.js';
+export { createBus, defaultTransportUrl, defaultMaxMessageBytes } from './runtime/createBus.js';
+export type { BusOptions } from './runtime/createBus.js';
+export { Bus } from './runtime/Bus.js';
+export type { StopOptions } from './runtime/Bus.js';
+export type { ServiceClass } from './runtime/resolveBindings.js';
+export type { MessageContext } from './runtime/MessageContext.js';
+export type { Publisher, PublishOptions } from './runtime/Publisher.js';
+export type { RetryOptions } from './runtime/retry.js';
+export { headerNames } from './runtime/headerNames.js';
+export { consoleLogger, silentLogger } from './runtime/Logger.js';
+export type { Logger } from './runtime/Logger.js';
+export { topologyToMermaid } from './runtime/Topology.js';
+export type { Topology } from './runtime/Topology.js';

@@ -31,6 +31,10 @@ export class MemoryTransport implements Transport {
     this.maxRetained = options.maxRetained ?? 100_000;
   }
 
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
   async connect(): Promise<void> {
     this.assertOpen('connect');
   }
@@ -94,4 +98,20 @@ export class MemoryTransport implements Transport {
       throw new HopbusError('transport_closed', `Cannot ${operation}: this memory transport was closed. Create a new bus to go on.`);
     }
   }
+}
+
+const namedMemoryTransports = new Map<string, MemoryTransport>();
+
+/**
+ * `memory:` makes a private transport; `memory:<name>` shares one per name within the process
+ * (until it is closed), so several buses in one process can talk.
+ */
+export function memoryTransportFromUrl(url: URL | string): MemoryTransport {
+  const name = String(url).slice('memory:'.length).replace(/^\/\//, '');
+  if (!name) return new MemoryTransport();
+  const existing = namedMemoryTransports.get(name);
+  if (existing && !existing.isClosed) return existing;
+  const created = new MemoryTransport();
+  namedMemoryTransports.set(name, created);
+  return created;
 }

@@ -1,4 +1,5 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
+import { HopbusError } from '../errors/HopbusError.js';
 import { jsonCodec } from './Codec.js';
 import type { Codec } from './Codec.js';
 import { validateTopicName } from './validateTopicName.js';
@@ -32,7 +33,15 @@ export interface Topic<T> {
 export function topic<T>(name: string, options: TopicOptions<T> = {}): Topic<T> {
   validateTopicName(name);
   const deadLetter = options.deadLetter ?? `${name}.dlq`;
-  validateTopicName(deadLetter);
+  try {
+    validateTopicName(deadLetter);
+  } catch (cause) {
+    throw new HopbusError(
+      'invalid_topic',
+      `The dead-letter topic of ${JSON.stringify(name.slice(0, 60))} is not valid (${(cause as Error).message}) Give the topic a shorter name or a deadLetter option.`,
+      { cause },
+    );
+  }
   return Object.freeze({
     name,
     schema: options.schema,

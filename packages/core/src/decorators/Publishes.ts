@@ -1,0 +1,12 @@
+import type { Topic } from '../topic/Topic.js';
+import { recordPublisher } from './metadata.js';
+
+/**
+ * Marks a field to receive a `Publisher<T>` for the topic when the bus starts. Declare the
+ * field with `!`: `@Publishes(Settled) private readonly settled!: Publisher<Settled>`.
+ */
+export function Publishes<T>(topic: Topic<T>): (prototype: object, field: string | symbol) => void {
+  return (prototype, field) => {
+    recordPublisher(prototype, { field, topic: topic as Topic<unknown> });
+  };
+}

@@ -1,0 +1,77 @@
+import type { RetryOptions } from '../runtime/retry.js';
+import type { StartPosition } from '../transport/Transport.js';
+import type { Topic } from '../topic/Topic.js';
+
+/** Options of one `@Subscribe` handler. */
+export interface SubscribeHandlerOptions<T> {
+  /** The consumer group; by default the actor's name, so instances of one service share the work. */
+  readonly group?: string;
+  /** The mailbox key: messages with one key are handled one at a time, in order. By default the record's key. */
+  readonly key?: (payload: T) => string | undefined;
+  /** Mailboxes handled at once (default 1: one message at a time for the actor). */
+  readonly concurrency?: number;
+  /** Retry in place with exponential backoff and jitter before dead-lettering. */
+  readonly retry?: RetryOptions;
+  /** The dead-letter topic; by default the topic's (`<topic>.dlq`). */
+  readonly deadLetter?: string;
+  /** Where a group with no position yet begins (default 'earliest': nothing retained is missed). */
+  readonly start?: StartPosition;
+  /** Unsettled messages held at most (default max(64, 4 × concurrency)): the pull window. */
+  readonly maxInFlight?: number;
+  /** An unsettled message is delivered again after this (default 30 s); long handlers are kept alive. */
+  readonly ackTimeoutMs?: number;
+}
+
+export interface SubscriptionMetadata {
+  readonly method: string | symbol;
+  readonly topic: Topic<unknown>;
+  readonly options: SubscribeHandlerOptions<unknown>;
+}
+
+export interface PublisherMetadata {
+  readonly field: string | symbol;
+  readonly topic: Topic<unknown>;
+}
+
+export interface ActorMetadata {
+  readonly name: string;
+}
+
+const actorKey = Symbol.for('hopbus:actor');
+const subscriptionsKey = Symbol.for('hopbus:subscriptions');
+const publishersKey = Symbol.for('hopbus:publishers');
+
+type MetadataHolder = Record<symbol, unknown>;
+
+function own<T>(target: object, key: symbol): T[] {
+  const holder = target as MetadataHolder;
+  if (!Object.prototype.hasOwnProperty.call(holder, key)) {
+    const inherited = (holder[key] as T[] | undefined) ?? [];
+    Object.defineProperty(holder, key, { value: [...inherited], enumerable: false });
+  }
+  return holder[key] as T[];
+}
+
+export function recordActor(target: object, metadata: ActorMetadata): void {
+  Object.defineProperty(target, actorKey, { value: metadata, enumerable: false, configurable: true });
+}
+
+export function recordSubscription(prototype: object, metadata: SubscriptionMetadata): void {
+  own<SubscriptionMetadata>(prototype, subscriptionsKey).push(metadata);
+}
+
+export function recordPublisher(prototype: object, metadata: PublisherMetadata): void {
+  own<PublisherMetadata>(prototype, publishersKey).push(metadata);
+}
+
+export function actorOf(target: object): ActorMetadata | undefined {
+  return Object.prototype.hasOwnProperty.call(target, actorKey) ? ((target as MetadataHolder)[actorKey] as ActorMetadata) : undefined;
+}
+
+export function subscriptionsOf(prototype: object): readonly SubscriptionMetadata[] {
+  return ((prototype as MetadataHolder)[subscriptionsKey] as SubscriptionMetadata[] | undefined) ?? [];
+}
+
+export function publishersOf(prototype: object): readonly PublisherMetadata[] {
+  return ((prototype as MetadataHolder)[publishersKey] as PublisherMetadata[] | undefined) ?? [];
+}

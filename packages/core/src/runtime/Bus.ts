@@ -1,0 +1,144 @@
+import { Container } from 'inversify';
+import { HopbusError } from '../errors/HopbusError.js';
+import type { Topic } from '../topic/Topic.js';
+import type { OutgoingRecord, Transport } from '../transport/Transport.js';
+import { Consumer } from './Consumer.js';
+import type { Cause } from './currentCause.js';
+import { currentCause } from './currentCause.js';
+import type { Logger } from './Logger.js';
+import type { PublishOptions, Publisher } from './Publisher.js';
+import { RecordFactory } from './RecordFactory.js';
+import { resolveBindings } from './resolveBindings.js';
+import type { ServiceClass } from './resolveBindings.js';
+import { topologyOf } from './Topology.js';
+import type { Topology } from './Topology.js';
+
+export interface StopOptions {
+  /** How long running handlers may take to finish before their signal fires (default 10 s). */
+  readonly timeoutMs?: number;
+}
+
+type BusState = 'created' | 'starting' | 'started' | 'stopping' | 'stopped';
+
+/** Runs actors on a transport. Made by `createBus()`. */
+export class Bus {
+  private state: BusState = 'created';
+  private consumers: Consumer[] = [];
+  private connecting: Promise<void> | undefined;
+  private connected = false;
+  private readonly records: RecordFactory;
+  private stopping: Promise<void> | undefined;
+
+  constructor(
+    readonly transport: Transport,
+    private readonly services: readonly ServiceClass[],
+    readonly container: Container,
+    private readonly logger: Logger,
+    maxMessageBytes: number,
+  ) {
+    this.records = new RecordFactory(maxMessageBytes);
+  }
+
+  /** Connects, creates the actors, injects their publishers and starts every subscription. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new HopbusError('config', `The bus was already ${this.state}: create a new bus to start again.`);
+    this.state = 'starting';
+    try {
+      await this.connect();
+      const bindings = resolveBindings(this.services, this.container, (topic) => this.publisherFor(topic));
+      this.consumers = bindings.map((binding) => new Consumer(binding, this.transport, this.publishCaused, this.logger));
+      for (const consumer of this.consumers) await consumer.start();
+      this.state = 'started';
+    } catch (error) {
+      this.state = 'started';
+      await this.stop({ timeoutMs: 0 });
+      throw error;
+    }
+  }
+
+  /** Resolves once the transport holds the message durably. Inside a handler, correlation is carried over. */
+  publish<T>(topic: Topic<T>, payload: T, options?: PublishOptions): Promise<void> {
+    return this.publishCaused(topic, payload, options, currentCause.getStore());
+  }
+
+  /** One transport call for many messages of one topic. */
+  async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
+    const cause = currentCause.getStore();
+    const records: OutgoingRecord[] = [];
+    for (const { payload, options } of messages) records.push(await this.records.create(topic, payload, options, cause));
+    await this.send(records);
+  }
+
+  /** Every declared publisher and subscriber, from the decorators. */
+  topology(): Topology {
+    return topologyOf(this.services);
+  }
+
+  /**
+   * Drains: stops pulling, lets running handlers finish (their signal fires at the timeout),
+   * settles what finished, then closes the transport. Idempotent.
+   */
+  stop(options: StopOptions = {}): Promise<void> {
+    this.stopping ??= this.drainAndClose(options.timeoutMs ?? 10_000);
+    return this.stopping;
+  }
+
+  /** Stops on SIGINT or SIGTERM, then exits the process. Returns a function that removes the handlers. */
+  stopOnSignals(options: StopOptions & { readonly exit?: boolean } = {}): () => void {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      this.logger.info(`Received ${signal}: draining.`);
+      this.stop(options).then(
+        () => options.exit !== false && process.exit(0),
+        (error: unknown) => {
+          this.logger.error('Stopping failed.', { error: (error as Error).message });
+          if (options.exit !== false) process.exit(1);
+        },
+      );
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    return () => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    };
+  }
+
+  private async drainAndClose(timeoutMs: number): Promise<void> {
+    this.state = 'stopping';
+    await Promise.all(this.consumers.map((consumer) => consumer.stop(timeoutMs)));
+    await this.transport.close();
+    this.state = 'stopped';
+  }
+
+  private readonly publishCaused = async <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {
+    const created = this.records.create(topic, payload, options, cause);
+    await this.send([created instanceof Promise ? await created : created]);
+  };
+
+  private async send(records: OutgoingRecord[]): Promise<void> {
+    if (this.state === 'stopped') {
+      throw new HopbusError('transport_closed', 'The bus was stopped: it publishes nothing more. Create a new bus to go on.');
+    }
+    if (!this.connected) await this.connect();
+    await this.transport.publish(records);
+  }
+
+  private connect(): Promise<void> {
+    this.connecting ??= this.transport.connect().then(() => {
+      this.connected = true;
+    });
+    return this.connecting;
+  }
+
+  private publisherFor<T>(topic: Topic<T>): Publisher<T> {
+    return {
+      topic: topic.name,
+      publish: (payload, options) => this.publishCaused(topic, payload, options, currentCause.getStore()),
+      publishBatch: (messages) => this.publishBatch(topic, messages),
+    };
+  }
+}
+
+export function newContainer(): Container {
+  return new Container();
+}

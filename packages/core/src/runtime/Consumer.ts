@@ -1,0 +1,205 @@
+import { HopbusError } from '../errors/HopbusError.js';
+import type { Delivery, Subscription, Transport } from '../transport/Transport.js';
+import { currentCause } from './currentCause.js';
+import { deadLetterRecord } from './deadLetterRecord.js';
+import { DeliveryContext } from './DeliveryContext.js';
+import type { CausedPublish } from './DeliveryContext.js';
+import type { HandlerBinding } from './HandlerBinding.js';
+import type { Logger } from './Logger.js';
+import { Mailboxes } from './Mailboxes.js';
+import { backoffDelay } from './retry.js';
+import { validatePayload } from './validatePayload.js';
+
+interface Work {
+  readonly delivery: Delivery;
+  readonly payload: unknown;
+}
+
+/**
+ * Runs one handler: pulls from its subscription only while the pull window has room, routes
+ * each message to the mailbox of its key, retries a throwing handler in place, dead-letters
+ * what still fails, and settles every delivery exactly once.
+ */
+export class Consumer {
+  private subscription: Subscription | undefined;
+  private pulling: Promise<void> = Promise.resolve();
+  private readonly mailboxes: Mailboxes<Work>;
+  private readonly running = new Set<Delivery>();
+  private stopping = false;
+  /** Wakes retry back-offs when the bus stops. */
+  private readonly stopRequested = new AbortController();
+  /** Given to handlers: fires when the drain timeout passes. */
+  private readonly drainTimedOut = new AbortController();
+
+  constructor(
+    readonly binding: HandlerBinding,
+    private readonly transport: Transport,
+    private readonly causedPublish: CausedPublish,
+    private readonly logger: Logger,
+  ) {
+    this.mailboxes = new Mailboxes(binding.concurrency, (work) => this.handle(work));
+  }
+
+  async start(): Promise<void> {
+    const { topic, group, start, maxInFlight, ackTimeoutMs } = this.binding;
+    this.subscription = await this.transport.subscribe(topic.name, { group, start, maxInFlight, ackTimeoutMs, durable: topic.durable });
+    this.pulling = this.pull(this.subscription);
+  }
+
+  private async pull(subscription: Subscription): Promise<void> {
+    try {
+      for await (const delivery of subscription) this.dispatch(delivery);
+    } catch (error) {
+      if (!this.stopping) {
+        this.logger.error(`The subscription of ${this.describe()} failed; it receives nothing more until the bus restarts.`, {
+          error: (error as Error).message,
+        });
+      }
+    }
+  }
+
+  private dispatch(delivery: Delivery): void {
+    let payload: unknown;
+    try {
+      payload = this.binding.topic.codec.decode(delivery.data);
+    } catch (cause) {
+      const error = new HopbusError('decode', `The payload could not be decoded: ${(cause as Error).message}`, { cause });
+      void this.deadLetter(delivery, error, 0);
+      return;
+    }
+    let validated: unknown;
+    try {
+      validated = validatePayload(this.binding.topic.name, this.binding.topic.schema, payload);
+    } catch (error) {
+      void this.deadLetter(delivery, error, 0);
+      return;
+    }
+    if (validated instanceof Promise) {
+      validated.then(
+        (value: unknown) => this.route(delivery, value),
+        (error: unknown) => void this.deadLetter(delivery, error, 0),
+      );
+      return;
+    }
+    this.route(delivery, validated);
+  }
+
+  private route(delivery: Delivery, payload: unknown): void {
+    let key: string | undefined;
+    try {
+      key = this.binding.key ? this.binding.key(payload) : delivery.key;
+    } catch (error) {
+      void this.deadLetter(delivery, error, 0);
+      return;
+    }
+    if (this.stopping) delivery.nack(0);
+    else this.mailboxes.push(key, { delivery, payload });
+  }
+
+  /** Never rejects: every outcome settles the delivery. */
+  private async handle({ delivery, payload }: Work): Promise<void> {
+    const { retry, call } = this.binding;
+    const context = new DeliveryContext(delivery, this.drainTimedOut.signal, this.causedPublish);
+    this.running.add(delivery);
+    try {
+      for (;;) {
+        try {
+          const result = currentCause.run(context, call, payload, context);
+          if (result instanceof Promise) await result;
+          delivery.ack();
+          return;
+        } catch (error) {
+          if (context.attempt >= retry.attempts) {
+            await this.deadLetter(delivery, error, context.attempt);
+            return;
+          }
+          const delayMs = backoffDelay(retry, context.attempt);
+          this.logger.warn(`${this.describe()} failed on attempt ${context.attempt} of ${retry.attempts}; retrying in ${delayMs} ms.`, {
+            id: delivery.id,
+            error: error instanceof Error ? error.message : String(error),
+          });
+          if (this.stopping || !(await this.pause(delayMs, delivery))) {
+            delivery.nack(0);
+            return;
+          }
+          context.attempt++;
+        }
+      }
+    } finally {
+      this.running.delete(delivery);
+    }
+  }
+
+  /** Waits before a retry, keeping the delivery alive; false when the bus stops meanwhile. */
+  private pause(delayMs: number, delivery: Delivery): Promise<boolean> {
+    delivery.working();
+    return new Promise((resolve) => {
+      const signal = this.stopRequested.signal;
+      const onStop = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      const timer = setTimeout(() => {
+        signal.removeEventListener('abort', onStop);
+        delivery.working();
+        resolve(true);
+      }, delayMs);
+      signal.addEventListener('abort', onStop, { once: true });
+    });
+  }
+
+  /** Publishes the failed delivery to the dead letters, then terms it; if that publish fails, the delivery comes again later. */
+  private async deadLetter(delivery: Delivery, error: unknown, attempts: number): Promise<void> {
+    const { deadLetter, group } = this.binding;
+    try {
+      await this.transport.publish([deadLetterRecord(delivery, deadLetter, group, error, attempts)]);
+      delivery.term();
+      this.logger.warn(`${this.describe()} gave up on a message; it is in ${deadLetter}.`, {
+        id: delivery.id,
+        attempts,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    } catch (publishError) {
+      delivery.nack(this.binding.retry.maxDelayMs);
+      this.logger.error(`${this.describe()} could not dead-letter a message to ${deadLetter}; it will be delivered again.`, {
+        id: delivery.id,
+        error: (publishError as Error).message,
+      });
+    }
+  }
+
+  /**
+   * Stops pulling, hands back what has not started, lets running handlers finish; at the
+   * timeout their signal fires, and what still runs after a short grace is handed back too.
+   */
+  async stop(timeoutMs: number): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.stopRequested.abort();
+    const drained = this.subscription?.drain() ?? Promise.resolve();
+    for (const work of this.mailboxes.takeQueued()) work.delivery.nack(0);
+    if (!(await settlesWithin(this.mailboxes.idle(), timeoutMs))) {
+      this.drainTimedOut.abort(new HopbusError('handler', `The bus stopped and the drain timeout of ${timeoutMs} ms passed.`));
+      if (!(await settlesWithin(this.mailboxes.idle(), Math.min(1000, timeoutMs)))) {
+        this.logger.warn(`${this.describe()} did not finish within the drain timeout; its messages will be delivered again.`, {
+          unfinished: this.running.size,
+        });
+        for (const delivery of this.running) delivery.nack(0);
+      }
+    }
+    await drained;
+    await this.pulling;
+  }
+
+  private describe(): string {
+    return `${this.binding.actor}.${String(this.binding.method)} (${this.binding.topic.name})`;
+  }
+}
+
+async function settlesWithin(promise: Promise<void>, timeoutMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+  const result = await Promise.race([promise.then(() => true), timedOut]);
+  clearTimeout(timer);
+  return result;
+}

@@ -32,15 +32,15 @@ export class RecordFactory {
         `A message for ${topic.name} is ${data.byteLength} bytes, over the limit of ${this.maxMessageBytes}. Send a reference to the data instead, or raise maxMessageBytes in createBus().`,
       );
     }
-    const id = options?.id ?? newMessageId();
-    return {
-      id,
+    const record: OutgoingRecord = {
+      id: options?.id ?? newMessageId(),
       topic: topic.name,
       key: options?.key,
       headers: this.headers(options?.headers, cause),
       data,
       timestamp: Date.now(),
     };
+    return topic.durable ? record : { ...record, durable: false };
   }
 
   private headers(given: Readonly<Record<string, string>> | undefined, cause: Cause | undefined): Record<string, string> {

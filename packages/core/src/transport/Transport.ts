@@ -16,6 +16,11 @@ export interface OutgoingRecord {
   readonly data: Uint8Array;
   /** Milliseconds since the epoch. */
   readonly timestamp: number;
+  /**
+   * `false` when the topic is fire-and-forget (`topic(name, { durable: false })`): a transport
+   * may take a cheaper path that loses the record when nobody listens. Absent means durable.
+   */
+  readonly durable?: boolean;
 }
 
 /** A record handed to a consumer. Exactly one of ack, nack, term settles it; later calls are ignored. */

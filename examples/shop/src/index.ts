@@ -1,0 +1,2 @@
+export { runShop } from './runShop.js';
+export type { ShopOptions } from './runShop.js';

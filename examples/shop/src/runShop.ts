@@ -1,0 +1,46 @@
+import { createBus, silentLogger } from '@hopbus/core';
+import { Container } from 'inversify';
+import { NotificationService } from './NotificationService.js';
+import { OrderService } from './OrderService.js';
+import { todaysOrders } from './orders.js';
+import { PaymentGateway } from './PaymentGateway.js';
+import { PaymentService } from './PaymentService.js';
+import { ShippingService } from './ShippingService.js';
+import { Story } from './Story.js';
+
+export interface ShopOptions {
+  /** A transport URL; `HOPBUS_TRANSPORT` overrides it. Default: the durable log in ./.hopbus/shop. */
+  readonly transport?: string;
+  readonly print?: (line: string) => void;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly timeoutMs?: number;
+}
+
+/** Runs the shop until every order of the day has ended (shipped or dead-lettered). Returns false on timeout. */
+export async function runShop(options: ShopOptions = {}): Promise<boolean> {
+  const print = options.print ?? ((line: string) => console.log(line));
+  const container = new Container();
+  container.bind(Story).toConstantValue(new Story(print));
+  container.bind(PaymentGateway).toSelf().inSingletonScope();
+  const bus = await createBus({
+    transport: options.transport ?? 'log:./.hopbus/shop',
+    env: options.env ?? process.env,
+    services: [OrderService, PaymentService, ShippingService, NotificationService],
+    container,
+    logger: silentLogger,
+  });
+  print(`hopbus shop on the ${bus.transport.kind} transport: ${todaysOrders.length} orders today`);
+  const removeSignalHandlers = bus.stopOnSignals({ timeoutMs: 5000 });
+  await bus.start();
+  const orders = container.get(OrderService);
+  for (const order of todaysOrders) await orders.place(order);
+  const story = container.get(Story);
+  const allEnded = await story.untilEnded(
+    todaysOrders.map((o) => o.orderId),
+    options.timeoutMs ?? 20_000,
+  );
+  await bus.stop({ timeoutMs: 5000 });
+  removeSignalHandlers();
+  print(allEnded ? 'Every order reached its end. The bus drained and stopped.' : 'Some orders did not reach their end in time; they wait in the log for the next run.');
+  return allEnded;
+}

@@ -2,3 +2,9 @@ export { describeTransportConformance } from './describeTransportConformance.js'
 export type { ConformanceFeatures, ConformanceHarness } from './describeTransportConformance.js';
 export { Receiver } from './receive.js';
 export { makeRecord, numberOf } from './makeRecord.js';
+export { NatsServer } from './nats/NatsServer.js';
+export type { NatsServerAuth, NatsServerCluster, NatsServerOptions, NatsServerTls } from './nats/NatsServer.js';
+export { startNatsCluster } from './nats/startNatsCluster.js';
+export type { NatsCluster } from './nats/startNatsCluster.js';
+export { findNatsServerBinary } from './nats/findNatsServerBinary.js';
+export { freeLoopbackPort } from './nats/freeLoopbackPort.js';

@@ -1,0 +1,68 @@
+/** Where log lines about the connection go; console-like. */
+export interface NatsLogger {
+  warn(message: string): void;
+  info?(message: string): void;
+}
+
+export interface NatsTlsOptions {
+  /** PEM file of the CA that signed the server's certificate. */
+  readonly caFile?: string;
+  /** PEM files of the client certificate and key, when the server verifies clients. */
+  readonly certFile?: string;
+  readonly keyFile?: string;
+}
+
+/** How streams the transport creates are sized. */
+export interface NatsStreamOptions {
+  /** Records older than this are dropped (ms; 0 = forever, the default). */
+  readonly maxAgeMs?: number;
+  /** The stream drops its oldest records above this size (bytes; -1 = unlimited, the default). */
+  readonly maxBytes?: number;
+  /** Copies in a JetStream cluster (1 by default; 3 for fault tolerance). */
+  readonly replicas?: number;
+  /** JetStream's deduplication window on Nats-Msg-Id (ms; 2 minutes by default). */
+  readonly duplicateWindowMs?: number;
+}
+
+export interface NatsTransportOptions {
+  /** Server URLs, `nats://host:port` or `tls://host:port`; several make a pool. */
+  readonly servers?: readonly string[];
+  readonly token?: string;
+  readonly user?: string;
+  readonly password?: string;
+  /** An NKey seed (`SU...`), inline. */
+  readonly nkeySeed?: string;
+  /** A `.creds` file (JWT and NKey seed), as made by `nsc`. */
+  readonly credentialsFile?: string;
+  /** TLS settings; `tls://` URLs turn TLS on with the system CAs. */
+  readonly tls?: NatsTlsOptions;
+  /** A name shown by the server's monitoring. */
+  readonly name?: string;
+  /** How long the first connection may take (ms, default 5,000); then connect() fails with `connect_failed`. */
+  readonly connectTimeoutMs?: number;
+  /** Reconnect attempts after a lost connection; -1 (the default) is forever. */
+  readonly maxReconnectAttempts?: number;
+  /** Base wait between reconnect attempts (ms, default 1,000), plus up to `reconnectJitterMs` (default 500). */
+  readonly reconnectWaitMs?: number;
+  readonly reconnectJitterMs?: number;
+  /**
+   * true (the default): a missing stream is created on first use of its topic (file storage,
+   * `stream` options). false: streams are managed by operations; a missing stream, or one whose
+   * subjects do not cover the topic, fails with code `config`.
+   */
+  readonly manageStreams?: boolean;
+  readonly stream?: NatsStreamOptions;
+  /** The stream of a topic; by default the topic name with '.' replaced by '_' (`orders.placed` → `orders_placed`). */
+  readonly streamName?: (topic: string) => string;
+  /** Publishes awaiting their PubAck at most, across the transport (default 4,096). */
+  readonly maxPendingAcks?: number;
+  /** How long a PubAck may take before the publish fails (ms, default 10,000; it spans reconnects). */
+  readonly publishTimeoutMs?: number;
+  /**
+   * Fire-and-forget topics: published with core NATS (no stream, no PubAck), lossy when nobody
+   * listens. A subscription with `durable: false` adds its topic here too.
+   */
+  readonly nonDurableTopics?: readonly string[];
+  /** Connection status (disconnect, reconnect, errors); warnings only by default, through console.warn. */
+  readonly logger?: NatsLogger;
+}

@@ -1,0 +1,31 @@
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NatsDelivery } from './NatsDelivery.js';
+import type { MessageSource } from './NatsSubscription.js';
+import { fromNatsHeaders } from './recordHeaders.js';
+
+/**
+ * A JetStream pull consumer as a MessageSource. ack/nak(delay)/term/working map one to one;
+ * deliveryCount comes from the message metadata; offset is the stream sequence. The client's
+ * consume() keeps pulling across reconnects and heartbeats.
+ */
+export function jetStreamSource(messages: ConsumerMessages, nc: NatsConnection): MessageSource<JsMsg> {
+  return {
+    messages,
+    stop: () => messages.stop(),
+    toDelivery: (m, sink) => new NatsDelivery(m.subject, fromNatsHeaders(m.headers), m.data, m.seq, m.info.deliveryCount, sink),
+    settle: (m, how, delayMs) => {
+      if (how === 'ack') m.ack();
+      else if (how === 'nack') m.nak(delayMs > 0 ? delayMs : undefined);
+      else if (how === 'term') m.term();
+      else m.working();
+    },
+    release: async (released) => {
+      if (released.length === 0) return;
+      // After the server has seen the end of our pulls: a nak before that could be redelivered
+      // to a pull request of ours that no one reads any more, and wait out the ack timeout.
+      await nc.flush();
+      for (const m of released) m.nak();
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { headers as natsHeaders } from '@nats-io/transport-node';
+import type { MsgHdrs } from '@nats-io/transport-node';
+import type { OutgoingRecord } from '@hopbus/core';
+import { decodeHeaderName, decodeHeaderValue, encodeHeaderName, encodeHeaderValue } from './headerEncoding.js';
+import { natsHeaderNames } from './natsHeaderNames.js';
+
+const reserved: ReadonlySet<string> = new Set(Object.values(natsHeaderNames).map((n) => n.toLowerCase()));
+
+/** What of a record travels in NATS headers. */
+export interface HeaderFields {
+  readonly id: string;
+  readonly key: string | undefined;
+  readonly timestamp: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * A record's id, key, timestamp and headers as NATS headers. `Nats-Msg-Id` comes first: the
+ * server looks for it by its first occurrence in the header block.
+ */
+export function toNatsHeaders(record: OutgoingRecord): MsgHdrs {
+  const h = natsHeaders();
+  h.set(natsHeaderNames.id, encodeHeaderValue(record.id));
+  if (record.key !== undefined) h.set(natsHeaderNames.key, encodeHeaderValue(record.key));
+  h.set(natsHeaderNames.timestamp, String(record.timestamp));
+  for (const name in record.headers) h.set(encodeHeaderName(name, reserved), encodeHeaderValue(record.headers[name]!));
+  return h;
+}
+
+/** Inverse of toNatsHeaders; a message without our headers gets id '', no key, timestamp 0. */
+export function fromNatsHeaders(h: MsgHdrs | undefined): HeaderFields {
+  const entries: [string, string][] = [];
+  let id = '';
+  let key: string | undefined;
+  let timestamp = 0;
+  if (h) {
+    for (const [name, values] of h) {
+      const value = values[0] ?? '';
+      if (name === natsHeaderNames.id) id = decodeHeaderValue(value);
+      else if (name === natsHeaderNames.key) key = decodeHeaderValue(value);
+      else if (name === natsHeaderNames.timestamp) timestamp = Number(value);
+      else entries.push([decodeHeaderName(name), decodeHeaderValue(value)]);
+    }
+  }
+  // fromEntries defines properties: a header named __proto__ stays a header.
+  return { id, key, timestamp, headers: Object.fromEntries(entries) };
+}

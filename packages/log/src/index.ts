@@ -1,1 +1,16 @@
-export {};
+import { registerTransport } from '@hopbus/core';
+import { LogTransport } from './LogTransport.js';
+
+registerTransport('log', (url) => new LogTransport({ dir: dirOfUrl(url) }));
+
+/** `log:./data` → `./data`; `log:///abs/path` → `/abs/path`. */
+function dirOfUrl(url: URL | string): string {
+  const text = typeof url === 'string' ? url : url.href;
+  const rest = text.replace(/^log:/i, '');
+  return rest.startsWith('//') ? decodeURIComponent(rest.slice(2)) : rest;
+}
+
+export { LogTransport } from './LogTransport.js';
+export type { LogOptions, FsyncPolicy, RecoveryEvent } from './LogOptions.js';
+export { CorruptLogError } from './CorruptLogError.js';
+export type { GroupResetTarget } from './resolveResetTarget.js';

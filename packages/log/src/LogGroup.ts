@@ -1,0 +1,233 @@
+import type { LogDelivery } from './LogDelivery.js';
+import type { LogPartition } from './LogPartition.js';
+import type { LogRecord } from './LogRecord.js';
+import type { LogTopic } from './LogTopic.js';
+
+/** One partition as seen by a group. */
+interface PartitionCursor {
+  readonly partition: LogPartition;
+  /** Every offset below is settled: the position to persist. */
+  committed: number;
+  /** Next offset to read from disk, and the byte position of its batch when known (-1 if not). */
+  fetchOffset: number;
+  position: number;
+  /** Fetched, not yet handed out, from `head` on. */
+  buffer: LogRecord[];
+  head: number;
+  /** Settled offsets above `committed` (acks may come out of order). */
+  readonly settled: Set<number>;
+  /** Offsets with no record (removed by retention or a repair): start → end. */
+  readonly gaps: Map<number, number>;
+  fetching: boolean;
+}
+
+interface PendingRedelivery {
+  readonly record: LogRecord;
+  readonly deliveryCount: number;
+  readonly readyAt: number;
+}
+
+/**
+ * The position of one consumer group on one topic, shared by every subscription of the group
+ * in this process: they take records from here, so the group's work is split with no loss and
+ * no duplicates. Per partition it reads ahead one chunk (fetchBytes) at a time, which bounds
+ * memory whatever the backlog; commits the highest contiguous settled offset; keeps nacked and
+ * timed-out records for redelivery. Delivery order is partition order, except redeliveries,
+ * which come first once due.
+ */
+export class LogGroup {
+  private readonly cursors: PartitionCursor[];
+  private nextCursor = 0;
+  private readonly redeliveries: PendingRedelivery[] = [];
+  readonly inFlight = new Set<LogDelivery>();
+  private readonly waiters = new Set<() => void>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private sweepTimer: NodeJS.Timeout | undefined;
+  private readonly stopListening: (() => void)[] = [];
+  /** Bumped by reset(): settles of older deliveries no longer count. */
+  generation = 0;
+  /** Set when the committed position moved since it was last persisted. */
+  dirty = false;
+  /** A read failed (CorruptLogError, I/O): every subscription of the group ends with it. */
+  failure: Error | undefined;
+
+  constructor(
+    readonly topic: LogTopic,
+    readonly name: string,
+    committed: readonly number[],
+    private readonly fetchBytes: number,
+  ) {
+    this.cursors = topic.partitions.map((partition, i) => {
+      const offset = clamp(committed[i] ?? partition.startOffset, partition);
+      return { partition, committed: offset, fetchOffset: offset, position: -1, buffer: [], head: 0, settled: new Set(), gaps: new Map(), fetching: false };
+    });
+    for (const partition of topic.partitions) this.stopListening.push(partition.onAppend(() => this.wakeAll()));
+  }
+
+  /** Per partition, the next offset to consume after a restart. */
+  committedOffsets(): number[] {
+    return this.cursors.map((c) => c.committed);
+  }
+
+  /** The next record to hand out and its delivery count; due redeliveries first. Starts reads as needed; never waits. */
+  take(now: number): { record: LogRecord; deliveryCount: number } | undefined {
+    for (let i = 0; i < this.redeliveries.length; i++) {
+      const pending = this.redeliveries[i]!;
+      if (pending.readyAt > now) continue;
+      this.redeliveries.splice(i, 1);
+      return { record: pending.record, deliveryCount: pending.deliveryCount + 1 };
+    }
+    const count = this.cursors.length;
+    for (let i = 0; i < count; i++) {
+      const cursor = this.cursors[(this.nextCursor + i) % count]!;
+      if (cursor.head < cursor.buffer.length) {
+        const record = cursor.buffer[cursor.head++]!;
+        if (cursor.head === cursor.buffer.length) {
+          cursor.buffer = [];
+          cursor.head = 0;
+          this.fetch(cursor); // read ahead while this record is handled
+        }
+        this.nextCursor = (this.nextCursor + i + 1) % count;
+        return { record, deliveryCount: 1 };
+      }
+      this.fetch(cursor);
+    }
+    return undefined;
+  }
+
+  private fetch(cursor: PartitionCursor): void {
+    if (cursor.fetching || this.failure || cursor.fetchOffset >= cursor.partition.endOffset) return;
+    if (cursor.fetchOffset < cursor.partition.startOffset) this.skip(cursor, cursor.partition.startOffset);
+    cursor.fetching = true;
+    const generation = this.generation;
+    const from = cursor.fetchOffset;
+    const out: LogRecord[] = [];
+    cursor.partition.read(from, this.fetchBytes, out, cursor.position).then(
+      ({ next, position }) => {
+        cursor.fetching = false;
+        if (generation !== this.generation) return this.wakeAll();
+        const first = out[0];
+        if (first && first.offset > from) this.addGap(cursor, from, first.offset);
+        if (!first && next > from) this.addGap(cursor, from, next);
+        cursor.buffer = out;
+        cursor.head = 0;
+        cursor.fetchOffset = next;
+        cursor.position = position;
+        this.wakeAll();
+      },
+      (error: unknown) => {
+        cursor.fetching = false;
+        this.failure = error instanceof Error ? error : new Error(String(error));
+        this.wakeAll();
+      },
+    );
+  }
+
+  private skip(cursor: PartitionCursor, to: number): void {
+    this.addGap(cursor, cursor.fetchOffset, to);
+    cursor.fetchOffset = to;
+    cursor.position = -1;
+  }
+
+  private addGap(cursor: PartitionCursor, from: number, to: number): void {
+    if (to <= from) return;
+    if (from <= cursor.committed) {
+      if (to > cursor.committed) this.advance(cursor, to);
+    } else cursor.gaps.set(from, to);
+  }
+
+  /** The record was settled for good (ack or term): move the commit point past every contiguous settled offset. */
+  settled(delivery: LogDelivery): void {
+    if (delivery.generation !== this.generation) return;
+    const cursor = this.cursors[delivery.partition];
+    if (!cursor) return;
+    if (delivery.offset === cursor.committed) this.advance(cursor, cursor.committed + 1);
+    else if (delivery.offset > cursor.committed) cursor.settled.add(delivery.offset);
+  }
+
+  private advance(cursor: PartitionCursor, to: number): void {
+    let committed = to;
+    for (;;) {
+      if (cursor.settled.delete(committed)) committed++;
+      else {
+        const gapEnd = cursor.gaps.get(committed);
+        if (gapEnd === undefined) break;
+        cursor.gaps.delete(committed);
+        committed = gapEnd;
+      }
+    }
+    cursor.committed = committed;
+    this.dirty = true;
+  }
+
+  /** Hands `delivery`'s record out again after `delayMs`. */
+  redeliver(delivery: LogDelivery, delayMs: number): void {
+    if (delivery.generation !== this.generation) return;
+    this.redeliveries.push({ record: delivery.record, deliveryCount: delivery.deliveryCount, readyAt: Date.now() + delayMs });
+    if (this.redeliveries.length > 1) this.redeliveries.sort((a, b) => a.record.partition - b.record.partition || a.record.offset - b.record.offset);
+    if (delayMs <= 0) {
+      this.wakeAll();
+      return;
+    }
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.wakeAll();
+    }, delayMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /**
+   * Moves the group to `offsets` (one per partition): records handed out before no longer move
+   * the commit point, read-ahead and pending redeliveries are dropped.
+   */
+  reset(offsets: readonly number[]): void {
+    this.generation++;
+    this.redeliveries.length = 0;
+    this.cursors.forEach((cursor, i) => {
+      const offset = clamp(offsets[i] ?? cursor.committed, cursor.partition);
+      cursor.committed = offset;
+      cursor.fetchOffset = offset;
+      cursor.position = -1;
+      cursor.buffer = [];
+      cursor.head = 0;
+      cursor.settled.clear();
+      cursor.gaps.clear();
+    });
+    this.dirty = true;
+    this.wakeAll();
+  }
+
+  waitForWork(wake: () => void): () => void {
+    this.waiters.add(wake);
+    return () => this.waiters.delete(wake);
+  }
+
+  wakeAll(): void {
+    for (const wake of this.waiters) wake();
+  }
+
+  /** Checks ack timeouts every `intervalMs` (one timer per group, none per delivery). */
+  startSweeping(intervalMs: number, onExpired: (delivery: LogDelivery) => void): void {
+    if (this.sweepTimer) return;
+    this.sweepTimer = setInterval(() => {
+      const now = Date.now();
+      for (const delivery of this.inFlight) if (delivery.deadline <= now) onExpired(delivery);
+    }, intervalMs);
+    this.sweepTimer.unref();
+  }
+
+  close(): void {
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    for (const stop of this.stopListening) stop();
+    this.stopListening.length = 0;
+    this.wakeAll();
+  }
+}
+
+function clamp(offset: number, partition: LogPartition): number {
+  return Math.min(Math.max(offset, partition.startOffset), partition.endOffset);
+}

@@ -1,0 +1,122 @@
+import { HopbusError } from '@hopbus/core';
+
+/**
+ * When `publish()` resolves, and what survives:
+ * - `always` (default): the batch was written and fdatasync'ed; it survives a process crash
+ *   and a power loss.
+ * - `interval`: the batch was written; a timer syncs every `fsyncIntervalMs`. It survives a
+ *   process crash (the kernel holds it); a power loss loses at most the last interval.
+ * - `never`: the batch was written; the kernel syncs when it likes. A process crash loses
+ *   nothing, a power loss may lose anything not yet flushed by the kernel.
+ */
+export type FsyncPolicy = 'always' | 'interval' | 'never';
+
+export interface LogOptions {
+  /** The data dir; one process owns it at a time (a lock file holds the owner's pid). */
+  readonly dir: string;
+  /** Partitions of a new topic: one count for every topic, or per topic name (default 1). A topic keeps the count it was created with. */
+  readonly partitions?: number | Readonly<Record<string, number>>;
+  readonly fsync?: FsyncPolicy;
+  /** With fsync 'interval': how often dirty files are synced (default 100 ms). */
+  readonly fsyncIntervalMs?: number;
+  /** A segment is sealed and a new one started past this size (default 64 MiB). */
+  readonly segmentBytes?: number;
+  /** ... or once its first record is older than this (default 7 days). */
+  readonly segmentMs?: number;
+  /** Whole sealed segments whose newest record is older than this are deleted (default 7 days). */
+  readonly retentionMs?: number;
+  /** Per partition: the oldest sealed segments are deleted while the partition holds more (default: no cap). */
+  readonly retentionBytes?: number;
+  /** How often the background sweep applies retention (default 60 s). */
+  readonly retentionCheckIntervalMs?: number;
+  /** One index entry at most every this many bytes of log (default 4 KiB). */
+  readonly indexIntervalBytes?: number;
+  /** Batches written by one group commit are cut at this size (default 1 MiB; a bigger record gets its own batch). */
+  readonly maxBatchBytes?: number;
+  /** How much a consumer reads from disk at once (default 1 MiB). */
+  readonly fetchBytes?: number;
+  /** How often consumer group positions are written to disk (default 200 ms); `LogTransport#commit()` writes them at once. */
+  readonly commitIntervalMs?: number;
+  /**
+   * Invalid bytes inside a sealed segment or a group offsets file: `fail` (default) refuses to
+   * open with CorruptLogError; `truncate` cuts the segment at the last valid batch (records after
+   * it in that segment are lost; later segments are kept, leaving a gap in offsets) and sends a
+   * group with a corrupt offsets file back to the earliest record (at-least-once: nothing is lost).
+   */
+  readonly onCorruption?: 'fail' | 'truncate';
+  /**
+   * What open checks: `full` (default) reads every segment and checks every CRC; `tail` trusts
+   * sealed segments up to their last index entry and checks only from there (fast open of a big
+   * log; corruption deeper in is still found when a consumer reads it, never skipped).
+   */
+  readonly verifyOnOpen?: 'full' | 'tail';
+  /** Told what open repaired: a torn tail cut, an index rebuilt. */
+  readonly onRecovery?: (event: RecoveryEvent) => void;
+}
+
+export interface RecoveryEvent {
+  readonly kind: 'truncated' | 'index_rebuilt' | 'group_reset' | 'stale_lock';
+  readonly file: string;
+  readonly detail: string;
+}
+
+export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRecovery'>> & {
+  readonly partitions: number | Readonly<Record<string, number>>;
+  readonly onRecovery: (event: RecoveryEvent) => void;
+  readonly readOnly: boolean;
+};
+
+const day = 24 * 60 * 60 * 1000;
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value > 0)) {
+    throw new HopbusError('config', `Log option ${name} must be a positive number, got ${String(value)}.`);
+  }
+  return value;
+}
+
+/** Applies defaults and checks every option; throws `config` naming the bad one. */
+export function resolveLogOptions(options: LogOptions, readOnly = false): ResolvedLogOptions {
+  if (typeof options.dir !== 'string' || options.dir.length === 0) {
+    throw new HopbusError('config', "The log transport needs a data dir: use 'log:./.hopbus' or new LogTransport({ dir }).");
+  }
+  const fsync = options.fsync ?? 'always';
+  if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') {
+    throw new HopbusError('config', `Log option fsync must be 'always', 'interval' or 'never', got ${JSON.stringify(fsync)}.`);
+  }
+  const partitions = options.partitions ?? 1;
+  const counts = typeof partitions === 'number' ? [partitions] : Object.values(partitions);
+  for (const count of counts) {
+    if (!(Number.isInteger(count) && count >= 1 && count <= 1024)) {
+      throw new HopbusError('config', `Log option partitions must be whole numbers from 1 to 1024, got ${String(count)}.`);
+    }
+  }
+  const onCorruption = options.onCorruption ?? 'fail';
+  if (onCorruption !== 'fail' && onCorruption !== 'truncate') {
+    throw new HopbusError('config', `Log option onCorruption must be 'fail' or 'truncate', got ${JSON.stringify(onCorruption)}.`);
+  }
+  const verifyOnOpen = options.verifyOnOpen ?? 'full';
+  if (verifyOnOpen !== 'full' && verifyOnOpen !== 'tail') {
+    throw new HopbusError('config', `Log option verifyOnOpen must be 'full' or 'tail', got ${JSON.stringify(verifyOnOpen)}.`);
+  }
+  return {
+    dir: options.dir,
+    partitions,
+    fsync,
+    fsyncIntervalMs: positive('fsyncIntervalMs', options.fsyncIntervalMs, 100),
+    segmentBytes: Math.min(positive('segmentBytes', options.segmentBytes, 64 * 1024 * 1024), 2 ** 31),
+    segmentMs: positive('segmentMs', options.segmentMs, 7 * day),
+    retentionMs: positive('retentionMs', options.retentionMs, 7 * day),
+    retentionBytes: positive('retentionBytes', options.retentionBytes, Number.POSITIVE_INFINITY),
+    retentionCheckIntervalMs: positive('retentionCheckIntervalMs', options.retentionCheckIntervalMs, 60_000),
+    indexIntervalBytes: positive('indexIntervalBytes', options.indexIntervalBytes, 4096),
+    maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, 1024 * 1024),
+    fetchBytes: positive('fetchBytes', options.fetchBytes, 1024 * 1024),
+    commitIntervalMs: positive('commitIntervalMs', options.commitIntervalMs, 200),
+    onCorruption,
+    verifyOnOpen,
+    onRecovery: options.onRecovery ?? (() => undefined),
+    readOnly,
+  };
+}

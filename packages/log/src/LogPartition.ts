@@ -1,0 +1,462 @@
+import { fstat, ftruncate, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { HopbusError } from '@hopbus/core';
+import type { OutgoingRecord } from '@hopbus/core';
+import { CorruptLogError } from './CorruptLogError.js';
+import { encodeBatch, encodedRecordBytes } from './encodeBatch.js';
+import { dirMode, openFile, readAt, syncData, syncDirSync, writeAll, writeFileAtomicSync } from './fileIo.js';
+import type { ResolvedLogOptions } from './LogOptions.js';
+import type { LogRecord } from './LogRecord.js';
+import { batchFormat } from './batchFormat.js';
+import { checkBatch, decodeBatch } from './readBatch.js';
+import { scanSegment } from './scanSegment.js';
+import { Segment, segmentName } from './Segment.js';
+
+interface PendingAppend {
+  readonly records: readonly OutgoingRecord[];
+  readonly sizes: number[];
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+const segmentFile = /^(\d{20})\.log$/;
+
+/**
+ * One partition: an ordered list of segments, the last one active. Appends are group-committed:
+ * every append that arrives while a write is in flight joins the next write, which is one
+ * `writev` and (fsync 'always') one fdatasync for all of them. Readers see a batch once its
+ * write completed (and was synced, under 'always').
+ */
+export class LogPartition {
+  private segments: Segment[] = [];
+  private pending: PendingAppend[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly listeners = new Set<() => void>();
+  private failure: Error | undefined;
+  private dirty = false;
+  private closed = false;
+
+  private constructor(
+    readonly dir: string,
+    readonly topic: string,
+    readonly index: number,
+    private readonly options: ResolvedLogOptions,
+  ) {}
+
+  /** Opens (and recovers) the partition in `dir`, creating it when missing and writable. */
+  static async open(dir: string, topic: string, index: number, options: ResolvedLogOptions): Promise<LogPartition> {
+    const partition = new LogPartition(dir, topic, index, options);
+    if (!options.readOnly) mkdirSync(dir, { recursive: true, mode: dirMode });
+    await partition.recover();
+    return partition;
+  }
+
+  get startOffset(): number {
+    const first = this.segments[0];
+    return first ? first.baseOffset : 0;
+  }
+
+  get endOffset(): number {
+    const last = this.segments[this.segments.length - 1];
+    return last ? last.nextOffset : 0;
+  }
+
+  get bytes(): number {
+    let total = 0;
+    for (const segment of this.segments) total += segment.size;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  /** Timestamp of the oldest retained record, if any. */
+  get oldestTimestamp(): number | undefined {
+    for (const segment of this.segments) if (segment.firstTimestamp !== undefined) return segment.firstTimestamp;
+    return undefined;
+  }
+
+  onAppend(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---------------------------------------------------------------- recovery
+
+  private async recover(): Promise<void> {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.dir);
+    } catch (error) {
+      if (!(this.options.readOnly && (error as NodeJS.ErrnoException).code === 'ENOENT')) throw error;
+    }
+    const bases: number[] = [];
+    for (const name of names) {
+      const match = segmentFile.exec(name);
+      if (match) bases.push(Number(match[1]));
+      else if (name.endsWith('.tmp') && !this.options.readOnly) unlinkSync(join(this.dir, name));
+    }
+    bases.sort((a, b) => a - b);
+    for (let i = 0; i < bases.length; i++) {
+      const segment = await this.recoverSegment(bases[i]!, i < bases.length - 1);
+      const previous = this.segments[this.segments.length - 1];
+      if (previous && segment.baseOffset < previous.nextOffset) {
+        throw new CorruptLogError(segment.logPath, 0, `segment starts at offset ${segment.baseOffset}, inside the previous segment (which ends at ${previous.nextOffset})`);
+      }
+      this.segments.push(segment);
+    }
+    // Stray indexes of deleted segments.
+    if (!this.options.readOnly) {
+      const kept = new Set(bases.map((b) => `${segmentName(b)}.index`));
+      for (const name of names) if (name.endsWith('.index') && !kept.has(name)) unlinkSync(join(this.dir, name));
+      if (this.segments.length === 0) this.segments.push(await this.createSegment(0));
+    }
+  }
+
+  private async recoverSegment(baseOffset: number, sealed: boolean): Promise<Segment> {
+    const path = join(this.dir, `${segmentName(baseOffset)}.log`);
+    const fd = await openFile(path, this.options.readOnly);
+    const segment = new Segment(this.dir, baseOffset, fd);
+    const fileSize = await new Promise<number>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s.size))));
+    const onDisk = readIndexFile(segment.indexPath);
+    let from = 0;
+    let expected = baseOffset;
+    if (this.options.verifyOnOpen === 'tail' && onDisk) {
+      const start = await this.trustIndex(segment, onDisk, fileSize);
+      if (start) {
+        from = start.position;
+        expected = start.offset;
+      }
+    }
+    if (from === 0) {
+      segment.clearIndex();
+      await this.readFirstTimestamp(segment, fileSize);
+    }
+    const scan = await scanSegment(segment, from, expected, fileSize, this.options.indexIntervalBytes);
+    if (scan.problem) {
+      const { position, reason } = scan.problem;
+      if (this.options.readOnly) {
+        if (sealed) throw new CorruptLogError(path, position, reason);
+        // The owner may be writing this batch right now: show what is complete.
+      } else if (sealed && this.options.onCorruption === 'fail') {
+        throw new CorruptLogError(path, position, reason);
+      } else {
+        await new Promise<void>((resolve, reject) => ftruncate(fd, position, (e) => (e ? reject(e) : resolve())));
+        await syncData(fd);
+        this.options.onRecovery({ kind: 'truncated', file: path, detail: `cut ${fileSize - position} bytes at byte ${position}: ${reason}` });
+      }
+    }
+    const wanted = segment.indexBytes();
+    if (!this.options.readOnly && (!onDisk || !onDisk.equals(wanted))) {
+      writeFileAtomicSync(segment.indexPath, wanted, this.options.fsync !== 'never');
+      if (onDisk && onDisk.byteLength > 0) {
+        this.options.onRecovery({ kind: 'index_rebuilt', file: segment.indexPath, detail: `${onDisk.byteLength / 8} entries on disk, ${segment.entryCount} rebuilt` });
+      }
+    }
+    segment.indexFileBytes = wanted.byteLength;
+    if (segment.firstTimestamp !== undefined) segment.createdAt = Math.min(segment.createdAt, segment.firstTimestamp);
+    return segment;
+  }
+
+  /** Loads the on-disk index when its entries are plausible and its last one points at a valid batch. */
+  private async trustIndex(segment: Segment, onDisk: Buffer, fileSize: number): Promise<{ offset: number; position: number } | undefined> {
+    if (onDisk.byteLength % 8 !== 0) return undefined;
+    for (let at = 0; at < onDisk.byteLength; at += 8) {
+      const position = onDisk.readUInt32LE(at + 4);
+      if (position >= fileSize || !segment.addEntry(segment.baseOffset + onDisk.readUInt32LE(at), position)) {
+        segment.clearIndex();
+        return undefined;
+      }
+    }
+    const last = segment.lastEntry();
+    if (!last) return undefined;
+    const header = await readBatchAt(segment.fd, last.position, fileSize);
+    if (!header || header.baseOffset !== last.offset) {
+      segment.clearIndex();
+      return undefined;
+    }
+    await this.readFirstTimestamp(segment, fileSize);
+    return last;
+  }
+
+  private async readFirstTimestamp(segment: Segment, fileSize: number): Promise<void> {
+    const header = await readBatchAt(segment.fd, 0, fileSize);
+    if (header) {
+      segment.firstTimestamp = header.firstTimestamp;
+      segment.maxTimestamp = Math.max(segment.maxTimestamp, header.maxTimestamp);
+    }
+  }
+
+  private async createSegment(baseOffset: number): Promise<Segment> {
+    const segment = new Segment(this.dir, baseOffset, await openFile(join(this.dir, `${segmentName(baseOffset)}.log`)));
+    writeFileAtomicSync(segment.indexPath, Buffer.alloc(0), false);
+    if (this.options.fsync !== 'never') syncDirSync(this.dir);
+    return segment;
+  }
+
+  // ---------------------------------------------------------------- write path
+
+  /**
+   * Appends `records` in order. Resolves once they are durable under the fsync policy; rejects
+   * (code `publish_failed`) if the write or the sync failed, after which the partition refuses
+   * every append until reopened (a failed fsync may have dropped dirty pages).
+   */
+  append(records: readonly OutgoingRecord[]): Promise<void> {
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.closed) return Promise.reject(new HopbusError('transport_closed', `Cannot append to ${this.topic}: the log is closed.`));
+    let sizes: number[];
+    try {
+      sizes = records.map(encodedRecordBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<void>((resolve, reject) => {
+      this.pending.push({ records, sizes, resolve, reject });
+      this.flushing ??= Promise.resolve().then(() => this.flushLoop());
+    });
+  }
+
+  private async flushLoop(): Promise<void> {
+    while (this.pending.length > 0) {
+      const jobs = this.pending;
+      this.pending = [];
+      try {
+        if (this.failure) throw this.failure;
+        await this.write(jobs);
+        for (const job of jobs) job.resolve();
+      } catch (cause) {
+        this.failure ??= HopbusError.is(cause)
+          ? cause
+          : new HopbusError('publish_failed', `Writing to ${this.dir} failed (${(cause as Error).message}). Free disk space or fix permissions, then reopen the log.`, { cause });
+        for (const job of jobs) job.reject(this.failure);
+      }
+    }
+    this.flushing = undefined;
+  }
+
+  private async write(jobs: readonly PendingAppend[]): Promise<void> {
+    let total = 0;
+    for (const job of jobs) for (const size of job.sizes) total += size;
+    let segment = this.segments[this.segments.length - 1]!;
+    if (segment.size > 0 && (segment.size + total > this.options.segmentBytes || Date.now() - segment.createdAt >= this.options.segmentMs)) {
+      segment = await this.roll(segment);
+    }
+    const buffers: Buffer[] = [];
+    const indexEntries: number[] = [];
+    let offset = segment.nextOffset;
+    let position = segment.size;
+    let lastIndexed = segment.lastIndexedPosition;
+    let first: number | undefined;
+    let max = segment.maxTimestamp;
+    const flush = (records: readonly OutgoingRecord[], from: number, to: number, bytes: number): void => {
+      const batch = encodeBatch(records, from, to, offset, bytes + batchFormat.headerBytes);
+      if (position > 0 && position - lastIndexed >= this.options.indexIntervalBytes) {
+        indexEntries.push(offset, position);
+        lastIndexed = position;
+      }
+      first ??= batch.readIntLE(24, 6);
+      max = Math.max(max, batch.readIntLE(32, 6));
+      buffers.push(batch);
+      offset += to - from;
+      position += batch.byteLength;
+    };
+    // One batch per job, or several when a job is bigger than maxBatchBytes; small jobs share
+    // nothing but the write and the sync, which is where the time goes.
+    for (const job of jobs) {
+      let from = 0;
+      let bytes = 0;
+      for (let i = 0; i < job.records.length; i++) {
+        const size = job.sizes[i]!;
+        if (i > from && bytes + size > this.options.maxBatchBytes) {
+          flush(job.records, from, i, bytes);
+          from = i;
+          bytes = 0;
+        }
+        bytes += size;
+      }
+      if (job.records.length > from) flush(job.records, from, job.records.length, bytes);
+    }
+    if (offset > batchFormat.maxOffset) throw new HopbusError('publish_failed', `Partition ${this.dir} is out of offsets.`);
+    await writeAll(segment.fd, buffers, segment.size);
+    if (indexEntries.length > 0) {
+      const before = segment.entryCount;
+      for (let i = 0; i < indexEntries.length; i += 2) segment.addEntry(indexEntries[i]!, indexEntries[i + 1]!);
+      if (segment.indexFd === undefined) segment.indexFd = await openFile(segment.indexPath);
+      const bytes = segment.indexBytes(before);
+      await writeAll(segment.indexFd, [bytes], segment.indexFileBytes);
+      segment.indexFileBytes += bytes.byteLength;
+    }
+    if (this.options.fsync === 'always') await syncData(segment.fd);
+    else this.dirty = true;
+    segment.size = position;
+    segment.nextOffset = offset;
+    segment.firstTimestamp ??= first;
+    segment.maxTimestamp = max;
+    for (const listener of this.listeners) listener();
+  }
+
+  /** Seals `segment` (synced unless fsync 'never') and starts the next one. */
+  private async roll(segment: Segment): Promise<Segment> {
+    if (this.options.fsync !== 'never') {
+      await syncData(segment.fd);
+      if (segment.indexFd !== undefined) await syncData(segment.indexFd);
+    }
+    const next = await this.createSegment(segment.nextOffset);
+    this.segments.push(next);
+    return next;
+  }
+
+  /** Syncs what was written since the last sync (fsync 'interval', and close). */
+  async sync(): Promise<void> {
+    if (!this.dirty) return;
+    this.dirty = false;
+    const segment = this.segments[this.segments.length - 1];
+    if (segment && !segment.deleted) await syncData(segment.fd);
+  }
+
+  // ---------------------------------------------------------------- read path
+
+  /**
+   * Reads records from `offset` on, about `maxBytes` of log (at least one whole batch), into
+   * `out`. Resolves to the offset after the last batch read, which is where the next read goes;
+   * offsets removed by retention or a repair are skipped. Checks every CRC: invalid bytes
+   * reject with CorruptLogError, never skipped.
+   */
+  async read(offset: number, maxBytes: number, out: LogRecord[], position?: number): Promise<{ next: number; position: number }> {
+    let segment = this.segmentFor(offset);
+    if (!segment) return { next: Math.max(offset, this.startOffset), position: -1 };
+    if (offset < segment.baseOffset) offset = segment.baseOffset;
+    if (offset >= segment.nextOffset) {
+      const following = this.segments[this.segments.indexOf(segment) + 1];
+      if (!following) return { next: offset, position: -1 };
+      segment = following;
+      offset = following.baseOffset;
+    }
+    const limit = segment.size;
+    const at = position !== undefined && position >= 0 && position < limit ? position : segment.lookup(offset);
+    segment.acquire();
+    try {
+      let want = Math.min(maxBytes, limit - at);
+      for (;;) {
+        const buf = Buffer.allocUnsafe(want);
+        const got = await readAt(segment.fd, buf, want, at);
+        let cursor = 0;
+        let next = offset;
+        while (cursor < got) {
+          const check = checkBatch(buf, cursor, got);
+          if (check.kind === 'incomplete') break;
+          if (check.kind === 'corrupt') throw new CorruptLogError(segment.logPath, at + cursor, check.reason);
+          const header = check.header;
+          if (header.baseOffset + header.count > offset) decodeBatch(buf, cursor, header, this.topic, this.index, offset, out);
+          next = header.baseOffset + header.count;
+          cursor += header.bytes;
+        }
+        if (cursor === 0) {
+          // The first batch does not fit in `want` bytes: read it whole, if the segment holds it.
+          const check = checkBatch(buf, 0, got, false);
+          if (check.kind !== 'incomplete' || check.need <= want || at + check.need > limit) {
+            throw new CorruptLogError(segment.logPath, at, check.kind === 'corrupt' ? check.reason : 'batch runs past the end of the segment');
+          }
+          want = check.need;
+          continue;
+        }
+        return { next: Math.max(next, offset), position: next >= segment.nextOffset ? -1 : at + cursor };
+      }
+    } finally {
+      segment.release();
+    }
+  }
+
+  /** The segment holding `offset`, or the first one after it; undefined when past the end. */
+  private segmentFor(offset: number): Segment | undefined {
+    const segments = this.segments;
+    let low = 0;
+    let high = segments.length - 1;
+    let found: Segment | undefined;
+    while (low <= high) {
+      const mid = (low + high) >> 1;
+      if (segments[mid]!.baseOffset <= offset) {
+        found = segments[mid];
+        low = mid + 1;
+      } else high = mid - 1;
+    }
+    return found ?? segments[0];
+  }
+
+  /** The first offset whose record has a timestamp at or after `timestamp` (endOffset when none). */
+  async offsetForTimestamp(timestamp: number): Promise<number> {
+    for (const segment of this.segments) {
+      if (segment.maxTimestamp < timestamp) continue;
+      let offset = segment.baseOffset;
+      while (offset < segment.nextOffset) {
+        const out: LogRecord[] = [];
+        const { next } = await this.read(offset, this.options.fetchBytes, out);
+        for (const record of out) if (record.timestamp >= timestamp) return record.offset;
+        if (next <= offset) break;
+        offset = next;
+      }
+    }
+    return this.endOffset;
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /**
+   * Deletes whole sealed segments, oldest first, whose newest record is older than `now -
+   * retentionMs`, or while the partition holds more than retentionBytes. The active segment
+   * is never deleted. Resolves to the number of segments deleted.
+   */
+  applyRetention(now: number): number {
+    let deleted = 0;
+    let bytes = this.bytes;
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0]!;
+      const expired = oldest.maxTimestamp < now - this.options.retentionMs && oldest.size > 0;
+      const tooBig = bytes > this.options.retentionBytes;
+      if (!expired && !tooBig) break;
+      this.segments.shift();
+      bytes -= oldest.size;
+      oldest.delete();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  // ---------------------------------------------------------------- close
+
+  /** Waits for appends in flight, syncs (unless fsync 'never'), closes the files. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    while (this.flushing) await this.flushing;
+    if (!this.options.readOnly && this.options.fsync !== 'never' && !this.failure) {
+      this.dirty = true;
+      await this.sync().catch(() => undefined);
+    }
+    for (const segment of this.segments) segment.closeFiles();
+    this.segments = [];
+    this.listeners.clear();
+  }
+}
+
+function readIndexFile(path: string): Buffer | undefined {
+  try {
+    return readFileSync(path);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The header of the valid batch at `position`, or undefined. */
+async function readBatchAt(fd: number, position: number, fileSize: number): Promise<{ baseOffset: number; firstTimestamp: number; maxTimestamp: number } | undefined> {
+  if (position + batchFormat.headerBytes > fileSize) return undefined;
+  const head = Buffer.allocUnsafe(batchFormat.headerBytes);
+  await readAt(fd, head, head.byteLength, position);
+  const bytes = head.readUInt32LE(0) + 4;
+  if (bytes < batchFormat.headerBytes || position + bytes > fileSize || bytes > 256 * 1024 * 1024) return undefined;
+  const buf = Buffer.allocUnsafe(bytes);
+  await readAt(fd, buf, bytes, position);
+  const check = checkBatch(buf, 0, bytes);
+  return check.kind === 'ok' ? check.header : undefined;
+}

@@ -1,0 +1,230 @@
+import { join } from 'node:path';
+import { HopbusError } from '@hopbus/core';
+import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
+import type { CorruptLogError } from './CorruptLogError.js';
+import { groupFileName, groupsFolder, readAllGroupOffsets, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { LogGroup } from './LogGroup.js';
+import type { LogOptions } from './LogOptions.js';
+import type { LogPartition } from './LogPartition.js';
+import { LogStore } from './LogStore.js';
+import { LogSubscription } from './LogSubscription.js';
+import type { LogTopic } from './LogTopic.js';
+import type { GroupResetTarget } from './resolveResetTarget.js';
+import { resolveResetTarget } from './resolveResetTarget.js';
+
+/**
+ * The native durable log: Kafka's single-node log, embedded. Records are stored in segment
+ * files under `dir` (one folder per topic and partition), group-committed and synced under the
+ * fsync policy before `publish()` resolves; consumer groups keep their committed position on
+ * disk and get at-least-once delivery across crashes. One process owns a dir.
+ */
+export class LogTransport implements Transport {
+  readonly kind = 'log';
+  readonly features: TransportFeatures = { persistent: true, orderedPerKey: true, consumerGroups: true, replay: true };
+  private store: LogStore | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly groups = new Map<string, LogGroup>();
+  private readonly subscriptions = new Set<LogSubscription>();
+  private commitTimer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> | undefined;
+  private closing: Promise<void> | undefined;
+
+  constructor(readonly options: LogOptions) {}
+
+  /** Opens the data dir: takes the lock, recovers every topic, checks every group position. Idempotent. */
+  connect(): Promise<void> {
+    this.assertOpen('connect');
+    this.connecting ??= this.open();
+    return this.connecting;
+  }
+
+  private async open(): Promise<void> {
+    const store = await LogStore.open(this.options);
+    try {
+      for (const name of store.topicNames()) {
+        const topic = (await store.topic(name, false))!;
+        const repairs: CorruptLogError[] = [];
+        readAllGroupOffsets(topic.dir, store.options.onCorruption === 'truncate' ? (e) => repairs.push(e) : undefined);
+        for (const error of repairs) {
+          // The group's file is damaged: send it back to the earliest record (nothing is lost, some is redelivered).
+          const group = readGroupNameFromFile(error.file);
+          if (group === undefined) continue;
+          await writeGroupOffsets(topic.dir, { group, offsets: topic.partitions.map((p) => p.startOffset), updatedAt: Date.now() }, store.options.fsync !== 'never');
+          store.options.onRecovery({ kind: 'group_reset', file: error.file, detail: `group ${group} was corrupt; moved to the earliest record` });
+        }
+      }
+    } catch (error) {
+      await store.close();
+      throw error;
+    }
+    this.store = store;
+    this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), store.options.commitIntervalMs);
+    this.commitTimer.unref();
+  }
+
+  private async ready(operation: string): Promise<LogStore> {
+    this.assertOpen(operation);
+    if (!this.store) await this.connect();
+    this.assertOpen(operation);
+    return this.store!;
+  }
+
+  /**
+   * Appends the records, each to the partition of its key (round robin without a key), and
+   * resolves once all are durable under the fsync policy. Records for one partition keep their
+   * order. Rejects with `transport_closed` after close, `invalid_topic`, or `publish_failed`.
+   */
+  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+    const store = this.store ?? (await this.ready('publish'));
+    this.assertOpen('publish');
+    if (records.length === 0) return;
+    const first = records[0]!;
+    let topic = store.openTopic(first.topic) ?? (await store.topic(first.topic, true))!;
+    if (topic.partitions.length === 1 && records.every((r) => r.topic === first.topic)) {
+      return topic.partitions[0]!.append(records);
+    }
+    const buckets = new Map<LogPartition, OutgoingRecord[]>();
+    for (const record of records) {
+      if (record.topic !== topic.name) topic = store.openTopic(record.topic) ?? (await store.topic(record.topic, true))!;
+      const partition = topic.partitionOf(record);
+      const bucket = buckets.get(partition);
+      if (bucket) bucket.push(record);
+      else buckets.set(partition, [record]);
+    }
+    this.assertOpen('publish');
+    await Promise.all([...buckets].map(([partition, bucket]) => partition.append(bucket)));
+  }
+
+  /**
+   * A pull subscription for `options.group`. A group met for the first time starts at the
+   * earliest or latest record (`options.start`), and that position is made durable before this
+   * resolves; a known group resumes at its committed position.
+   */
+  async subscribe(topicName: string, options: SubscribeOptions): Promise<Subscription> {
+    const store = await this.ready('subscribe');
+    const topic = (await store.topic(topicName, true))!;
+    const group = await this.group(store, topic, options);
+    this.assertOpen('subscribe');
+    const subscription = new LogSubscription(group, options, (ended) => this.subscriptions.delete(ended));
+    this.subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private readonly groupsOpening = new Map<string, Promise<LogGroup>>();
+
+  private group(store: LogStore, topic: LogTopic, options: SubscribeOptions): Promise<LogGroup> {
+    const key = `${topic.name}\u0000${options.group}`;
+    const known = this.groups.get(key);
+    if (known) return Promise.resolve(known);
+    let opening = this.groupsOpening.get(key);
+    if (!opening) {
+      opening = (async () => {
+        const saved = readSavedOffsets(topic, options.group);
+        const offsets = saved ?? topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
+        const group = new LogGroup(topic, options.group, offsets, store.options.fetchBytes);
+        if (!saved) await this.persist(store, group);
+        group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
+        this.groups.set(key, group);
+        return group;
+      })();
+      this.groupsOpening.set(key, opening);
+      void opening.finally(() => this.groupsOpening.delete(key)).catch(() => undefined);
+    }
+    return opening;
+  }
+
+  /**
+   * Moves a consumer group of `topic` (see GroupResetTarget) and makes the move durable.
+   * Deliveries handed out before the move no longer count; the group's subscriptions go on from
+   * the new position. Resolves to the new offset of each partition.
+   */
+  async resetGroup(topicName: string, groupName: string, target: GroupResetTarget): Promise<number[]> {
+    const store = await this.ready('reset a group');
+    const topic = (await store.topic(topicName, true))!;
+    const active = this.groups.get(`${topic.name}\u0000${groupName}`);
+    const current = active?.committedOffsets() ?? readSavedOffsets(topic, groupName) ?? topic.partitions.map((p) => p.startOffset);
+    const offsets = await resolveResetTarget(topic, current, target);
+    if (active) {
+      active.reset(offsets);
+      await this.commit();
+    } else {
+      await writeGroupOffsets(topic.dir, { group: groupName, offsets, updatedAt: Date.now() }, store.options.fsync !== 'never');
+    }
+    return offsets;
+  }
+
+  /** Writes every group position that moved since the last write, durably (unless fsync 'never'). Resolves when done. */
+  async commit(): Promise<void> {
+    while (this.committing) await this.committing;
+    const store = this.store;
+    if (!store) return;
+    const dirty = [...this.groups.values()].filter((g) => g.dirty);
+    if (dirty.length === 0) return;
+    this.committing = Promise.all(dirty.map((group) => this.persist(store, group))).then(() => undefined);
+    try {
+      await this.committing;
+    } finally {
+      this.committing = undefined;
+    }
+  }
+
+  private async persist(store: LogStore, group: LogGroup): Promise<void> {
+    group.dirty = false;
+    try {
+      await writeGroupOffsets(group.topic.dir, { group: group.name, offsets: group.committedOffsets(), updatedAt: Date.now() }, store.options.fsync !== 'never');
+    } catch (error) {
+      group.dirty = true;
+      throw error;
+    }
+  }
+
+  /**
+   * Ends every subscription (unsettled deliveries stay uncommitted: they come again after a
+   * restart), writes group positions, flushes and syncs every partition, releases the lock.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    if (this.commitTimer) clearInterval(this.commitTimer);
+    await this.connecting?.catch(() => undefined);
+    await Promise.allSettled([...this.groupsOpening.values()]);
+    for (const subscription of [...this.subscriptions]) subscription.abort();
+    for (const group of this.groups.values()) group.close();
+    try {
+      await this.commit();
+    } finally {
+      await this.store?.close();
+    }
+  }
+
+  private assertOpen(operation: string): void {
+    if (this.closing) {
+      throw new HopbusError('transport_closed', `Cannot ${operation}: this log transport (${this.options.dir}) was closed. Create a new bus to go on.`);
+    }
+  }
+}
+
+function readSavedOffsets(topic: LogTopic, group: string): number[] | undefined {
+  const path = join(topic.dir, groupsFolder, groupFileName(group));
+  try {
+    return [...readGroupOffsetsFile(path).offsets];
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
+/** The group a damaged offsets file belongs to, from its file name. */
+function readGroupNameFromFile(file: string): string | undefined {
+  const name = file.slice(file.lastIndexOf('/') + 1, -'.offsets'.length);
+  if (!name.startsWith('~')) return name;
+  try {
+    return Buffer.from(name.slice(1), 'hex').toString('utf8');
+  } catch {
+    return undefined;
+  }
+}

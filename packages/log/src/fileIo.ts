@@ -1,0 +1,113 @@
+import { closeSync, constants, fsync, fsyncSync, fdatasync, open, openSync, read, renameSync, writeSync, writev } from 'node:fs';
+import { promises as fsPromises } from 'node:fs';
+import { dirname } from 'node:path';
+
+/** Mode of every file the log creates: owner only. */
+export const fileMode = 0o600;
+/** Mode of every folder the log creates. */
+export const dirMode = 0o700;
+
+/** Opens (creating when missing) a file for positional reads and writes. */
+export function openFile(path: string, readOnly = false): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const flags = readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT;
+    open(path, flags, fileMode, (error, fd) => (error ? reject(error) : resolve(fd)));
+  });
+}
+
+/** Writes every buffer at `position`, retrying short writes, in as few syscalls as the kernel allows. */
+export async function writeAll(fd: number, buffers: readonly Buffer[], position: number): Promise<void> {
+  let pending = buffers.filter((b) => b.byteLength > 0);
+  while (pending.length > 0) {
+    const written = await new Promise<number>((resolve, reject) => {
+      writev(fd, pending, position, (error, bytes) => (error ? reject(error) : resolve(bytes)));
+    });
+    position += written;
+    let skip = written;
+    const rest: Buffer[] = [];
+    for (const buffer of pending) {
+      if (skip >= buffer.byteLength) skip -= buffer.byteLength;
+      else {
+        rest.push(skip > 0 ? buffer.subarray(skip) : buffer);
+        skip = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+/** Reads up to `length` bytes at `position` into `buf` from offset 0; resolves to the bytes read (fewer at end of file). */
+export async function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
+  let total = 0;
+  while (total < length) {
+    const bytes = await new Promise<number>((resolve, reject) => {
+      read(fd, buf, total, length - total, position + total, (error, n) => (error ? reject(error) : resolve(n)));
+    });
+    if (bytes === 0) break;
+    total += bytes;
+  }
+  return total;
+}
+
+export function syncData(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+export function syncFile(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
+}
+
+/** Makes a create, rename or unlink inside `dir` durable. */
+export function syncDirSync(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, constants.O_RDONLY);
+    fsyncSync(fd); // on a folder: the kernel persists its entries
+  } catch {
+    // Some file systems refuse to fsync a directory; nothing more can be done there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `path` atomically with `content`: write a temp file, fsync it, rename it over,
+ * fsync the folder. With `durable` false the fsyncs are skipped (the rename stays atomic).
+ */
+export function writeFileAtomicSync(path: string, content: Buffer | string, durable: boolean): void {
+  const temp = `${path}.tmp`;
+  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, fileMode);
+  try {
+    const buf = typeof content === 'string' ? Buffer.from(content) : content;
+    let at = 0;
+    while (at < buf.byteLength) at += writeSync(fd, buf, at, buf.byteLength - at);
+    if (durable) fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, path);
+  if (durable) syncDirSync(dirname(path));
+}
+
+/** The asynchronous `writeFileAtomicSync`: never blocks the event loop on an fsync. */
+export async function writeFileAtomic(path: string, content: Buffer | string, durable: boolean): Promise<void> {
+  const temp = `${path}.tmp`;
+  const handle = await fsPromises.open(temp, 'w', fileMode);
+  try {
+    await handle.writeFile(content);
+    if (durable) await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await fsPromises.rename(temp, path);
+  if (durable) {
+    const dir = await fsPromises.open(dirname(path), 'r');
+    try {
+      await dir.sync();
+    } catch {
+      // Some file systems refuse to fsync a directory.
+    } finally {
+      await dir.close();
+    }
+  }
+}

@@ -1,0 +1,83 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { crc32c } from '@node-rs/crc32';
+import { CorruptLogError } from './CorruptLogError.js';
+import { dirMode, writeFileAtomic } from './fileIo.js';
+
+/** Folder, inside a topic folder, of the committed positions of its groups. */
+export const groupsFolder = 'groups';
+
+/** The committed position of one group on one topic: per partition, the next offset to consume. */
+export interface GroupOffsets {
+  readonly group: string;
+  readonly offsets: readonly number[];
+  readonly updatedAt: number;
+}
+
+const safeName = /^[A-Za-z0-9_-]{1,100}$/;
+
+/** The file name for a group: the name itself when it is plain, else `~` and its UTF-8 in hex. */
+export function groupFileName(group: string): string {
+  if (safeName.test(group)) return `${group}.offsets`;
+  const hex = Buffer.from(group).toString('hex');
+  if (hex.length > 200) throw new RangeError(`group name too long for a file name: ${group.slice(0, 40)}…`);
+  return `~${hex}.offsets`;
+}
+
+/**
+ * Writes a group's position: one JSON line and its CRC32C, replaced atomically (temp file,
+ * fsync, rename, fsync of the folder when `durable`). A crash leaves the old file or the new one.
+ */
+export async function writeGroupOffsets(topicDir: string, value: GroupOffsets, durable: boolean): Promise<void> {
+  const dir = join(topicDir, groupsFolder);
+  mkdirSync(dir, { recursive: true, mode: dirMode });
+  const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt });
+  await writeFileAtomic(join(dir, groupFileName(value.group)), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
+}
+
+/** Parses one offsets file; throws CorruptLogError when it is damaged. */
+export function readGroupOffsetsFile(path: string): GroupOffsets {
+  const text = readFileSync(path, 'utf8');
+  const lines = text.split('\n');
+  const json = lines[0] ?? '';
+  const crc = lines[1] ?? '';
+  if (crc !== crc32c(json).toString(16).padStart(8, '0')) throw new CorruptLogError(path, 0, 'group offsets fail their CRC32C');
+  try {
+    const parsed = JSON.parse(json) as { group?: unknown; offsets?: unknown; updatedAt?: unknown };
+    if (
+      typeof parsed.group === 'string' &&
+      Array.isArray(parsed.offsets) &&
+      parsed.offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
+    ) {
+      return { group: parsed.group, offsets: parsed.offsets as number[], updatedAt: typeof parsed.updatedAt === 'number' ? parsed.updatedAt : 0 };
+    }
+  } catch (cause) {
+    throw new CorruptLogError(path, 0, 'group offsets are not valid JSON', { cause });
+  }
+  throw new CorruptLogError(path, 0, 'group offsets lack a group name or offsets');
+}
+
+/**
+ * Every group's position on the topic in `topicDir`. A damaged file throws CorruptLogError,
+ * unless `onCorrupt` is given: then it is told and the group is left out.
+ */
+export function readAllGroupOffsets(topicDir: string, onCorrupt?: (error: CorruptLogError) => void): GroupOffsets[] {
+  const dir = join(topicDir, groupsFolder);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const all: GroupOffsets[] = [];
+  for (const name of names) {
+    if (!name.endsWith('.offsets')) continue;
+    try {
+      all.push(readGroupOffsetsFile(join(dir, name)));
+    } catch (error) {
+      if (error instanceof CorruptLogError && onCorrupt) onCorrupt(error);
+      else throw error;
+    }
+  }
+  return all;
+}

@@ -1,5 +1,4 @@
-import type { Delivery } from '../transport/Transport.js';
-import type { StoredRecord } from './StoredRecord.js';
+import type { Delivery, OutgoingRecord } from '../transport/Transport.js';
 
 export type Settlement = 'ack' | 'nack' | 'term';
 
@@ -9,33 +8,37 @@ export interface DeliveryOwner {
   touch(delivery: MemoryDelivery): void;
 }
 
+/** A record handed out once: reads through to the stored record, settles through its owner. */
 export class MemoryDelivery implements Delivery {
-  readonly id: string;
-  readonly topic: string;
-  readonly key: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly data: Uint8Array;
-  readonly timestamp: number;
   readonly partition = 0;
-  readonly offset: number;
   settled = false;
-  /** When the ack timeout fires, unless settled or touched before. */
-  deadline: number;
 
   constructor(
-    record: StoredRecord,
+    private readonly record: OutgoingRecord,
+    readonly offset: number,
     readonly deliveryCount: number,
-    private readonly owner: DeliveryOwner,
-    ackTimeoutMs: number,
-  ) {
-    this.id = record.id;
-    this.topic = record.topic;
-    this.key = record.key;
-    this.headers = record.headers;
-    this.data = record.data;
-    this.timestamp = record.timestamp;
-    this.offset = record.offset;
-    this.deadline = Date.now() + ackTimeoutMs;
+    readonly owner: DeliveryOwner,
+    /** When the ack timeout fires, unless settled or touched before. */
+    public deadline: number,
+  ) {}
+
+  get id(): string {
+    return this.record.id;
+  }
+  get topic(): string {
+    return this.record.topic;
+  }
+  get key(): string | undefined {
+    return this.record.key;
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return this.record.headers;
+  }
+  get data(): Uint8Array {
+    return this.record.data;
+  }
+  get timestamp(): number {
+    return this.record.timestamp;
   }
 
   ack(): void {

@@ -1,7 +1,7 @@
 import type { StartPosition } from '../transport/Transport.js';
+import { now } from '../util/now.js';
 import type { MemoryDelivery } from './MemoryDelivery.js';
 import type { MemoryTopic } from './MemoryTopic.js';
-import type { StoredRecord } from './StoredRecord.js';
 
 interface PendingRedelivery {
   readonly offset: number;
@@ -10,18 +10,21 @@ interface PendingRedelivery {
 
 /**
  * The position of one consumer group on one topic: the next new offset, records waiting to be
- * delivered again, and how often each unsettled record was delivered. Consumers of the group
+ * delivered again, and how often each redelivered record was delivered. Consumers of the group
  * take records from here, so they share the work.
  */
 export class MemoryGroup {
   nextOffset: number;
   private readonly redeliveries: PendingRedelivery[] = [];
+  /** Deliveries so far, for records that were handed back at least once. */
   private readonly deliveryCounts = new Map<number, number>();
   readonly inFlight = new Set<MemoryDelivery>();
   private readonly waiters = new Set<() => void>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopListening: () => void;
+  /** The delivery count of the record last returned by take(). */
+  takenCount = 1;
 
   constructor(
     readonly topic: MemoryTopic,
@@ -31,34 +34,34 @@ export class MemoryGroup {
     this.stopListening = topic.onAppend(() => this.wakeAll());
   }
 
-  /** The next record to hand out, and its delivery count; redeliveries that are due come first. */
-  take(now: number): { record: StoredRecord; deliveryCount: number } | undefined {
-    for (let i = 0; i < this.redeliveries.length; i++) {
-      const pending = this.redeliveries[i]!;
-      if (pending.readyAt > now) continue;
-      this.redeliveries.splice(i, 1);
-      const record = this.topic.at(pending.offset);
-      if (!record) continue; // trimmed: cannot happen while unsettled, kept for safety
-      const deliveryCount = (this.deliveryCounts.get(pending.offset) ?? 0) + 1;
-      this.deliveryCounts.set(pending.offset, deliveryCount);
-      return { record, deliveryCount };
+  /** The offset of the next record to hand out (redeliveries that are due first), or -1; sets takenCount. */
+  take(at: number): number {
+    if (this.redeliveries.length > 0) {
+      for (let i = 0; i < this.redeliveries.length; i++) {
+        const pending = this.redeliveries[i]!;
+        if (pending.readyAt > at) continue;
+        this.redeliveries.splice(i, 1);
+        const count = (this.deliveryCounts.get(pending.offset) ?? 1) + 1;
+        this.deliveryCounts.set(pending.offset, count);
+        this.takenCount = count;
+        return pending.offset;
+      }
     }
     if (this.nextOffset < this.topic.startOffset) this.nextOffset = this.topic.startOffset;
-    if (this.nextOffset >= this.topic.endOffset) return undefined;
-    const record = this.topic.at(this.nextOffset)!;
-    this.nextOffset++;
-    this.deliveryCounts.set(record.offset, 1);
-    return { record, deliveryCount: 1 };
+    if (this.nextOffset >= this.topic.endOffset) return -1;
+    this.takenCount = 1;
+    return this.nextOffset++;
   }
 
   /** Forget a settled record. */
   done(offset: number): void {
-    this.deliveryCounts.delete(offset);
+    if (this.deliveryCounts.size > 0) this.deliveryCounts.delete(offset);
   }
 
   /** Deliver `offset` again after `delayMs`. */
   redeliver(offset: number, delayMs: number): void {
-    this.redeliveries.push({ offset, readyAt: Date.now() + delayMs });
+    if (!this.deliveryCounts.has(offset)) this.deliveryCounts.set(offset, 1);
+    this.redeliveries.push({ offset, readyAt: now() + delayMs });
     this.redeliveries.sort((a, b) => a.offset - b.offset);
     if (delayMs <= 0) {
       this.wakeAll();
@@ -93,8 +96,8 @@ export class MemoryGroup {
   startSweeping(intervalMs: number, onExpired: (delivery: MemoryDelivery) => void): void {
     if (this.sweepTimer) return;
     this.sweepTimer = setInterval(() => {
-      const now = Date.now();
-      for (const delivery of this.inFlight) if (delivery.deadline <= now) onExpired(delivery);
+      const at = now();
+      for (const delivery of this.inFlight) if (delivery.deadline <= at) onExpired(delivery);
     }, intervalMs);
     this.sweepTimer.unref();
   }

@@ -1,4 +1,5 @@
 import type { Delivery, SubscribeOptions, Subscription } from '../transport/Transport.js';
+import { now } from '../util/now.js';
 import { MemoryDelivery } from './MemoryDelivery.js';
 import type { DeliveryOwner, Settlement } from './MemoryDelivery.js';
 import type { MemoryGroup } from './MemoryGroup.js';
@@ -11,10 +12,10 @@ const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
  * for a redelivery that falls due.
  */
 export class MemorySubscription implements Subscription, DeliveryOwner {
-  private readonly mine = new Set<MemoryDelivery>();
+  private held = 0;
   private draining = false;
+  private finished = false;
   private wake: (() => void) | undefined;
-  private drained: (() => void) | undefined;
   private resolveClosed!: (value: void | Error) => void;
   readonly closed: Promise<void | Error> = new Promise((resolve) => (this.resolveClosed = resolve));
 
@@ -31,11 +32,13 @@ export class MemorySubscription implements Subscription, DeliveryOwner {
   private async next(): Promise<IteratorResult<Delivery, undefined>> {
     for (;;) {
       if (this.draining) return done;
-      if (this.mine.size < this.options.maxInFlight) {
-        const taken = this.group.take(Date.now());
-        if (taken) {
-          const delivery = new MemoryDelivery(taken.record, taken.deliveryCount, this, this.options.ackTimeoutMs);
-          this.mine.add(delivery);
+      if (this.held < this.options.maxInFlight) {
+        const at = now();
+        const offset = this.group.take(at);
+        if (offset >= 0) {
+          const record = this.group.topic.at(offset)!;
+          const delivery = new MemoryDelivery(record, offset, this.group.takenCount, this, at + this.options.ackTimeoutMs);
+          this.held++;
           this.group.inFlight.add(delivery);
           return { done: false, value: delivery };
         }
@@ -58,23 +61,23 @@ export class MemorySubscription implements Subscription, DeliveryOwner {
   settle(delivery: MemoryDelivery, how: Settlement, delayMs: number): void {
     if (delivery.settled) return;
     delivery.settled = true;
-    this.mine.delete(delivery);
+    this.held--;
     this.group.inFlight.delete(delivery);
     if (how === 'nack') this.group.redeliver(delivery.offset, delayMs);
     else this.group.done(delivery.offset);
     this.wake?.();
-    if (this.draining && this.mine.size === 0) this.finish();
+    if (this.draining && this.held === 0) this.finish();
   }
 
   touch(delivery: MemoryDelivery): void {
-    if (!delivery.settled) delivery.deadline = Date.now() + this.options.ackTimeoutMs;
+    if (!delivery.settled) delivery.deadline = now() + this.options.ackTimeoutMs;
   }
 
   drain(): Promise<void> {
     if (!this.draining) {
       this.draining = true;
       this.wake?.();
-      if (this.mine.size === 0) this.finish();
+      if (this.held === 0) this.finish();
     }
     return this.closed.then(() => undefined);
   }
@@ -82,14 +85,14 @@ export class MemorySubscription implements Subscription, DeliveryOwner {
   /** Ends at once: unsettled deliveries go back to the group for redelivery. */
   abort(): void {
     this.draining = true;
-    for (const delivery of [...this.mine]) this.settle(delivery, 'nack', 0);
+    for (const delivery of [...this.group.inFlight]) if (delivery.owner === this) this.settle(delivery, 'nack', 0);
     this.wake?.();
     this.finish();
   }
 
   private finish(): void {
-    if (this.drained) return;
-    this.drained = () => undefined;
+    if (this.finished) return;
+    this.finished = true;
     this.onEnd(this);
     this.resolveClosed();
   }

@@ -1,5 +1,4 @@
 import type { OutgoingRecord } from '../transport/Transport.js';
-import type { StoredRecord } from './StoredRecord.js';
 
 /**
  * The records of one topic, in publish order, as one partition. Records are kept after
@@ -7,7 +6,7 @@ import type { StoredRecord } from './StoredRecord.js';
  * every group has settled them and more than `maxRetained` are held.
  */
 export class MemoryTopic {
-  private records: StoredRecord[] = [];
+  private records: OutgoingRecord[] = [];
   /** Offset of records[0]. */
   private baseOffset = 0;
   private readonly listeners = new Set<() => void>();
@@ -26,15 +25,7 @@ export class MemoryTopic {
   }
 
   append(record: OutgoingRecord): void {
-    this.records.push({
-      id: record.id,
-      topic: record.topic,
-      key: record.key,
-      headers: record.headers,
-      data: record.data,
-      timestamp: record.timestamp,
-      offset: this.endOffset,
-    });
+    this.records.push(record);
   }
 
   /** Wakes every waiting consumer; called once per published batch. */
@@ -42,7 +33,7 @@ export class MemoryTopic {
     for (const listener of this.listeners) listener();
   }
 
-  at(offset: number): StoredRecord | undefined {
+  at(offset: number): OutgoingRecord | undefined {
     return this.records[offset - this.baseOffset];
   }
 

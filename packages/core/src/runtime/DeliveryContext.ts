@@ -8,33 +8,42 @@ import type { PublishOptions } from './Publisher.js';
 /** Publishes on behalf of a handler, with the message it handles as the cause. */
 export type CausedPublish = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause) => Promise<void>;
 
-/** The MessageContext of one delivery. */
+/** The MessageContext of one delivery: reads through to the delivery. */
 export class DeliveryContext implements MessageContext, Cause {
-  readonly id: string;
-  readonly topic: string;
-  readonly key: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly partition: number;
-  readonly offset: number;
-  readonly deliveryCount: number;
-  readonly timestamp: number;
-  readonly correlationId: string;
   attempt = 1;
 
   constructor(
-    delivery: Delivery,
+    private readonly delivery: Delivery,
     readonly signal: AbortSignal,
     private readonly causedPublish: CausedPublish,
-  ) {
-    this.id = delivery.id;
-    this.topic = delivery.topic;
-    this.key = delivery.key;
-    this.headers = delivery.headers;
-    this.partition = delivery.partition;
-    this.offset = delivery.offset;
-    this.deliveryCount = delivery.deliveryCount;
-    this.timestamp = delivery.timestamp;
-    this.correlationId = delivery.headers[headerNames.correlationId] ?? delivery.id;
+  ) {}
+
+  get id(): string {
+    return this.delivery.id;
+  }
+  get topic(): string {
+    return this.delivery.topic;
+  }
+  get key(): string | undefined {
+    return this.delivery.key;
+  }
+  get headers(): Readonly<Record<string, string>> {
+    return this.delivery.headers;
+  }
+  get partition(): number {
+    return this.delivery.partition;
+  }
+  get offset(): number {
+    return this.delivery.offset;
+  }
+  get deliveryCount(): number {
+    return this.delivery.deliveryCount;
+  }
+  get timestamp(): number {
+    return this.delivery.timestamp;
+  }
+  get correlationId(): string {
+    return this.delivery.headers[headerNames.correlationId] ?? this.delivery.id;
   }
 
   publish<T>(topic: Topic<T>, payload: T, options?: PublishOptions): Promise<void> {

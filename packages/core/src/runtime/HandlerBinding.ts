@@ -8,6 +8,12 @@ export interface HandlerBinding {
   readonly instance: object;
   readonly method: string | symbol;
   readonly call: (payload: unknown, context: unknown) => unknown;
+  /**
+   * The actor has `@Publishes` fields: run the handler inside the cause's async context so that
+   * they carry correlation. Without publishers the handler publishes through ctx.publish, and the
+   * async-context cost (a hook on every promise in Node 20) is not paid.
+   */
+  readonly tracksCause: boolean;
   readonly topic: Topic<unknown>;
   readonly group: string;
   readonly key: ((payload: unknown) => string | undefined) | undefined;

@@ -1,45 +1,62 @@
 /**
  * Runs work per key: items with one key one at a time, in arrival order; different keys in
- * parallel, at most `concurrency` keys at once. Keys waiting for a slot are served in the
- * order they arrived. `work` must never reject.
+ * parallel, at most `concurrency` at once. Items without a key may run in any order. Work
+ * waiting for a slot is served in arrival order. `work` must never reject.
+ *
+ * Up to `concurrency` worker loops each take the next ready unit (a key's mailbox, served until
+ * empty, or one keyless item), so a burst costs one async loop per slot, not one per item.
  */
-export class Mailboxes<Item> {
+export class Mailboxes<Item extends object> {
   private readonly boxes = new Map<string, Item[]>();
-  private readonly waiting: string[] = [];
-  private running = 0;
-  private anonymous = 0;
+  /** Ready units in arrival order: a key (a string) whose mailbox waits, or a keyless item (an object). */
+  private readonly ready: (string | Item)[] = [];
+  private readyHead = 0;
+  private workers = 0;
   private idleWaiters: (() => void)[] = [];
+
+  /** Items held, running or queued. */
+  size = 0;
 
   constructor(
     private readonly concurrency: number,
     private readonly work: (item: Item) => Promise<void>,
   ) {}
 
-  /** Items held, running or queued. */
-  size = 0;
-
   push(key: string | undefined, item: Item): void {
-    const box = key ?? `\u0000${this.anonymous++}`;
     this.size++;
-    const queue = this.boxes.get(box);
-    if (queue) {
-      queue.push(item);
-      return;
+    if (key === undefined) {
+      this.ready.push(item);
+    } else {
+      const box = this.boxes.get(key);
+      if (box) {
+        box.push(item);
+        return;
+      }
+      this.boxes.set(key, [item]);
+      this.ready.push(key);
     }
-    this.boxes.set(box, [item]);
-    if (this.running < this.concurrency) this.run(box);
-    else this.waiting.push(box);
+    if (this.workers < this.concurrency) {
+      this.workers++;
+      void this.serve();
+    }
   }
 
   /** Removes and returns every item not yet started. */
   takeQueued(): Item[] {
     const taken: Item[] = [];
-    for (const box of this.waiting) {
-      taken.push(...this.boxes.get(box)!);
-      this.boxes.delete(box);
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const unit = this.ready[i]!;
+      if (typeof unit === 'string') {
+        taken.push(...this.boxes.get(unit)!);
+        this.boxes.delete(unit);
+      } else {
+        taken.push(unit);
+      }
     }
-    this.waiting.length = 0;
-    for (const queue of this.boxes.values()) taken.push(...queue.splice(1));
+    this.ready.length = 0;
+    this.readyHead = 0;
+    // Mailboxes being served keep their running head item.
+    for (const box of this.boxes.values()) taken.push(...box.splice(1));
     this.size -= taken.length;
     this.notifyIfIdle();
     return taken;
@@ -51,22 +68,33 @@ export class Mailboxes<Item> {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private run(box: string): void {
-    this.running++;
-    void this.serve(box);
+  private nextUnit(): string | Item | undefined {
+    if (this.readyHead >= this.ready.length) return undefined;
+    const unit = this.ready[this.readyHead++];
+    if (this.readyHead > 1024 && this.readyHead * 2 > this.ready.length) {
+      this.ready.splice(0, this.readyHead);
+      this.readyHead = 0;
+    }
+    return unit;
   }
 
-  private async serve(box: string): Promise<void> {
-    const queue = this.boxes.get(box)!;
-    while (queue.length > 0) {
-      await this.work(queue[0]!);
-      queue.shift();
-      this.size--;
+  private async serve(): Promise<void> {
+    for (let unit = this.nextUnit(); unit !== undefined; unit = this.nextUnit()) {
+      if (typeof unit === 'string') {
+        const box = this.boxes.get(unit);
+        if (!box) continue;
+        while (box.length > 0) {
+          await this.work(box[0]!);
+          box.shift();
+          this.size--;
+        }
+        this.boxes.delete(unit);
+      } else {
+        await this.work(unit);
+        this.size--;
+      }
     }
-    this.boxes.delete(box);
-    this.running--;
-    const next = this.waiting.shift();
-    if (next !== undefined) this.run(next);
+    this.workers--;
     this.notifyIfIdle();
   }
 

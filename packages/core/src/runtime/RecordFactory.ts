@@ -2,6 +2,7 @@ import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
 import type { OutgoingRecord } from '../transport/Transport.js';
 import { newMessageId } from '../util/newMessageId.js';
+import { now } from '../util/now.js';
 import type { Cause } from './currentCause.js';
 import { headerNames } from './headerNames.js';
 import type { PublishOptions } from './Publisher.js';
@@ -32,13 +33,14 @@ export class RecordFactory {
         `A message for ${topic.name} is ${data.byteLength} bytes, over the limit of ${this.maxMessageBytes}. Send a reference to the data instead, or raise maxMessageBytes in createBus().`,
       );
     }
+    const timestamp = now();
     const record: OutgoingRecord = {
-      id: options?.id ?? newMessageId(),
+      id: options?.id ?? newMessageId(timestamp),
       topic: topic.name,
       key: options?.key,
       headers: this.headers(options?.headers, cause),
       data,
-      timestamp: Date.now(),
+      timestamp,
     };
     return topic.durable ? record : { ...record, durable: false };
   }

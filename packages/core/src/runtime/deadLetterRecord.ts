@@ -1,6 +1,7 @@
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Delivery, OutgoingRecord } from '../transport/Transport.js';
 import { newMessageId } from '../util/newMessageId.js';
+import { now } from '../util/now.js';
 import { headerNames } from './headerNames.js';
 
 function oneLine(text: string): string {
@@ -27,6 +28,6 @@ export function deadLetterRecord(delivery: Delivery, deadLetterTopic: string, gr
       [headerNames.failedAt]: new Date().toISOString(),
     },
     data: delivery.data,
-    timestamp: Date.now(),
+    timestamp: now(),
   };
 }

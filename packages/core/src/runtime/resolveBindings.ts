@@ -38,7 +38,8 @@ export function resolveBindings(
       throw new HopbusError('config', `Actor ${actor} could not be created by the container: ${(cause as Error).message}`, { cause });
     }
     const prototype = service.prototype as object;
-    for (const { field, topic } of publishersOf(prototype)) {
+    const publishers = publishersOf(prototype);
+    for (const { field, topic } of publishers) {
       Object.defineProperty(instance, field, { value: publisherFor(topic), writable: false, enumerable: false, configurable: true });
     }
     const seen = new Set<string>();
@@ -60,6 +61,7 @@ export function resolveBindings(
         instance,
         method,
         call: (payload, context) => (handler as (p: unknown, c: unknown) => unknown).call(instance, payload, context),
+        tracksCause: publishers.length > 0,
         topic,
         group,
         key: options.key,

@@ -1,15 +1,19 @@
+import { Buffer, isUtf8 } from 'node:buffer';
 import { safeJsonParse } from './safeJsonParse.js';
 
 /** Turns payloads into bytes and back. `decode` throws on bad input; the runtime dead-letters it. */
 export interface Codec<T> {
-  /** Written to the `content-type` header of every record. */
+  /** Names the format, for people and tools. */
   readonly contentType: string;
   encode(payload: T): Uint8Array;
   decode(data: Uint8Array): T;
 }
 
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
+function utf8Text(data: Uint8Array): string {
+  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  if (!isUtf8(bytes)) throw new TypeError('the payload is not valid UTF-8');
+  return bytes.toString('utf8');
+}
 
 /** JSON in UTF-8; the default. Decoding is safe against `__proto__` and `constructor` keys. */
 export function jsonCodec<T>(): Codec<T> {
@@ -18,9 +22,9 @@ export function jsonCodec<T>(): Codec<T> {
     encode: (payload) => {
       const text = JSON.stringify(payload);
       if (text === undefined) throw new TypeError('the payload has no JSON form (undefined or a function)');
-      return encoder.encode(text);
+      return Buffer.from(text, 'utf8');
     },
-    decode: (data) => safeJsonParse(decoder.decode(data)) as T,
+    decode: (data) => safeJsonParse(utf8Text(data)) as T,
   };
 }
 

@@ -1,22 +1,38 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { now as currentTime } from './now.js';
 
 let lastMs = -1;
 let sequence = 0;
+let timePrefix = '';
+/** 62 bits chosen at random once per process, then counted up: unique across processes, cheap within one. */
+const seed = randomBytes(8);
+let high = (seed.readUInt32BE(0) & 0x3fffffff) | 0x80000000; // the top two bits are the RFC 9562 variant
+let low = seed.readUInt32BE(4);
+
+function hex(value: number, width: number): string {
+  return value.toString(16).padStart(width, '0');
+}
 
 /**
- * A UUIDv7: 48 bits of milliseconds, then a 12-bit sequence within the millisecond, then
- * random bits. Ids made in one process sort in the order they were made.
+ * A UUIDv7: 48 bits of milliseconds, a 12-bit sequence within the millisecond, then 62 bits
+ * that start random for each process and count up. Ids made in one process sort in the order
+ * they were made; ids of different processes differ in their random part.
  */
-export function newMessageId(now: number = Date.now()): string {
+export function newMessageId(now: number = currentTime()): string {
   if (now > lastMs) {
     lastMs = now;
     sequence = 0;
+    const time = hex(now, 12);
+    timePrefix = `${time.slice(0, 8)}-${time.slice(8)}-7`;
   } else if (++sequence > 0xfff) {
     // More than 4096 ids in one millisecond: borrow the next millisecond to stay ordered.
     lastMs += 1;
     sequence = 0;
+    const time = hex(lastMs, 12);
+    timePrefix = `${time.slice(0, 8)}-${time.slice(8)}-7`;
   }
-  const time = lastMs.toString(16).padStart(12, '0');
-  const random = randomUUID();
-  return `${time.slice(0, 8)}-${time.slice(8, 12)}-7${sequence.toString(16).padStart(3, '0')}-${random.slice(19)}`;
+  low = (low + 1) >>> 0;
+  if (low === 0) high = ((high + 1) & 0x3fffffff) | 0x80000000;
+  const h = hex(high >>> 0, 8);
+  return `${timePrefix}${hex(sequence, 3)}-${h.slice(0, 4)}-${h.slice(4)}${hex(low, 8)}`;
 }

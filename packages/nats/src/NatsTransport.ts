@@ -72,7 +72,7 @@ export class NatsTransport implements Transport {
     const acks: Promise<unknown>[] = [];
     const topics = new Set<string>();
     for (const record of records) {
-      if (this.nonDurable.has(record.topic)) {
+      if (record.durable === false || this.nonDurable.has(record.topic)) {
         nc.publish(record.topic, record.data, { headers: toNatsHeaders(record) });
         continue;
       }
@@ -113,7 +113,10 @@ export class NatsTransport implements Transport {
       return subscription;
     }
     const { stream, consumer } = await topology.consumerFor(topic, options);
-    const messages = await (await js.consumers.get(stream, consumer)).consume({ max_messages: options.maxInFlight });
+    const messages = await (await js.consumers.get(stream, consumer)).consume({
+      max_messages: options.maxInFlight,
+      expires: this.options.pullExpiresMs ?? 5000,
+    });
     const subscription = new NatsSubscription(jetStreamSource(messages, nc), options, onEnd);
     this.subscriptions.add(subscription);
     return subscription;

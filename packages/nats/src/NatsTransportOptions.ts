@@ -54,13 +54,20 @@ export interface NatsTransportOptions {
   readonly stream?: NatsStreamOptions;
   /** The stream of a topic; by default the topic name with '.' replaced by '_' (`orders.placed` → `orders_placed`). */
   readonly streamName?: (topic: string) => string;
+  /**
+   * How long one pull request waits on the server (ms, default 5,000). Heartbeats come at half of
+   * it; two missed heartbeats make the subscription pull again, so this bounds how long a
+   * consumer can stay stalled after a node fails.
+   */
+  readonly pullExpiresMs?: number;
   /** Publishes awaiting their PubAck at most, across the transport (default 4,096). */
   readonly maxPendingAcks?: number;
   /** How long a PubAck may take before the publish fails (ms, default 10,000; it spans reconnects). */
   readonly publishTimeoutMs?: number;
   /**
    * Fire-and-forget topics: published with core NATS (no stream, no PubAck), lossy when nobody
-   * listens. A subscription with `durable: false` adds its topic here too.
+   * listens. Records with `durable: false` take that path anyway; a subscription with
+   * `durable: false` adds its topic here too.
    */
   readonly nonDurableTopics?: readonly string[];
   /** Connection status (disconnect, reconnect, errors); warnings only by default, through console.warn. */

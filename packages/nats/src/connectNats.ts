@@ -12,7 +12,7 @@ function isAuthError(error: unknown): boolean {
 }
 
 function connectionOptions(options: NatsTransportOptions, timeout: number): NodeConnectionOptions {
-  const servers = (options.servers ?? ['127.0.0.1:4222']).map((s) => s.replace(/^(nats|tls):\/\//i, ''));
+  const servers = (options.servers ?? ['127.0.0.1:4222']).flatMap((s) => s.split(',')).map((s) => s.trim().replace(/^(nats|tls):\/\//i, ''));
   const wantsTls = (options.servers ?? []).some((s) => /^tls:\/\//i.test(s)) || options.tls !== undefined;
   const authenticators: Authenticator[] = [];
   if (options.nkeySeed) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(options.nkeySeed)));
@@ -65,6 +65,9 @@ export async function connectNats(options: NatsTransportOptions): Promise<NatsCo
           `NATS at ${where} rejected the credentials (${(error as Error).message}). Check the user/password, token, NKey or credentials file.`,
           { cause: error },
         );
+      }
+      if (error instanceof TypeError || error instanceof errors.InvalidArgumentError) {
+        throw new HopbusError('config', `NATS connection options are not valid (${error.message}): check the server list (${where}) and TLS files.`, { cause: error });
       }
       last = error;
     }

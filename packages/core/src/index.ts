@@ -43,3 +43,6 @@ export { consoleLogger, silentLogger } from './runtime/Logger.js';
 export type { Logger } from './runtime/Logger.js';
 export { topologyToMermaid } from './runtime/Topology.js';
 export type { Topology } from './runtime/Topology.js';
+export { tracingAttributes, tracingEvents } from './tracing/tracingAttributes.js';
+export { messagingSystem } from './tracing/messagingSystem.js';
+export type { ProcessParent, TracingOptions } from './tracing/TracingOptions.js';

@@ -1,6 +1,8 @@
 import { Container } from 'inversify';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
+import { Tracing } from '../tracing/Tracing.js';
+import type { TracingOptions } from '../tracing/TracingOptions.js';
 import type { OutgoingRecord, Transport } from '../transport/Transport.js';
 import { Consumer } from './Consumer.js';
 import type { Cause } from './currentCause.js';
@@ -28,6 +30,7 @@ export class Bus {
   private connected = false;
   private readonly records: RecordFactory;
   private stopping: Promise<void> | undefined;
+  private readonly tracing: Tracing;
 
   constructor(
     readonly transport: Transport,
@@ -35,8 +38,10 @@ export class Bus {
     readonly container: Container,
     private readonly logger: Logger,
     maxMessageBytes: number,
+    tracing: TracingOptions = {},
   ) {
     this.records = new RecordFactory(maxMessageBytes);
+    this.tracing = new Tracing(transport.kind, tracing);
   }
 
   /** Connects, creates the actors, injects their publishers and starts every subscription. */
@@ -46,7 +51,7 @@ export class Bus {
     try {
       await this.connect();
       const bindings = resolveBindings(this.services, this.container, (topic) => this.publisherFor(topic));
-      this.consumers = bindings.map((binding) => new Consumer(binding, this.transport, this.publishCaused, this.logger));
+      this.consumers = bindings.map((binding) => new Consumer(binding, this.transport, this.publishCaused, this.logger, this.tracing));
       for (const consumer of this.consumers) await consumer.start();
       this.state = 'started';
     } catch (error) {
@@ -65,7 +70,10 @@ export class Bus {
   async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
     const cause = currentCause.getStore();
     const records: OutgoingRecord[] = [];
-    for (const { payload, options } of messages) records.push(await this.records.create(topic, payload, options, cause));
+    for (const { payload, options } of messages) {
+      const created = this.records.create(topic, payload, options, cause);
+      records.push(created instanceof Promise ? await created : created);
+    }
     await this.send(records);
   }
 
@@ -120,8 +128,10 @@ export class Bus {
       throw new HopbusError('transport_closed', 'The bus was stopped: it publishes nothing more. Create a new bus to go on.');
     }
     if (!this.connected) await this.connect();
-    await this.transport.publish(records);
+    await this.tracing.publish(records, this.publishRecords);
   }
+
+  private readonly publishRecords = (records: readonly OutgoingRecord[]): Promise<void> => this.transport.publish(records);
 
   private connect(): Promise<void> {
     this.connecting ??= this.transport.connect().then(() => {

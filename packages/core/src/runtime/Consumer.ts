@@ -1,5 +1,7 @@
 import { HopbusError } from '../errors/HopbusError.js';
-import type { Delivery, Subscription, Transport } from '../transport/Transport.js';
+import type { ProcessTrace } from '../tracing/ProcessTrace.js';
+import type { Tracing } from '../tracing/Tracing.js';
+import type { Delivery, OutgoingRecord, Subscription, Transport } from '../transport/Transport.js';
 import { currentCause } from './currentCause.js';
 import { deadLetterRecord } from './deadLetterRecord.js';
 import { DeliveryContext } from './DeliveryContext.js';
@@ -36,6 +38,7 @@ export class Consumer {
     private readonly transport: Transport,
     private readonly causedPublish: CausedPublish,
     private readonly logger: Logger,
+    private readonly tracing: Tracing,
   ) {
     this.mailboxes = new Mailboxes(binding.concurrency, (work) => this.handle(work));
   }
@@ -98,27 +101,30 @@ export class Consumer {
 
   /** Never rejects: every outcome settles the delivery. */
   private async handle({ delivery, payload }: Work): Promise<void> {
-    const { retry, call } = this.binding;
+    const { retry, call, tracksCause } = this.binding;
     const context = new DeliveryContext(delivery, this.drainTimedOut.signal, this.causedPublish);
+    const traced = this.tracing.startProcess(delivery, this.binding);
     this.running.add(delivery);
     try {
       for (;;) {
         try {
-          const result = currentCause.run(context, call, payload, context);
+          const result = traced.run(() => (tracksCause ? currentCause.run(context, call, payload, context) : call(payload, context)));
           if (result instanceof Promise) await result;
           delivery.ack();
           return;
         } catch (error) {
           if (context.attempt >= retry.attempts) {
-            await this.deadLetter(delivery, error, context.attempt);
+            await this.deadLetter(delivery, error, context.attempt, traced);
             return;
           }
           const delayMs = backoffDelay(retry, context.attempt);
+          traced.retry(context.attempt, error, delayMs);
           this.logger.warn(`${this.describe()} failed on attempt ${context.attempt} of ${retry.attempts}; retrying in ${delayMs} ms.`, {
             id: delivery.id,
             error: error instanceof Error ? error.message : String(error),
           });
           if (this.stopping || !(await this.pause(delayMs, delivery))) {
+            traced.handedBack();
             delivery.nack(0);
             return;
           }
@@ -126,6 +132,7 @@ export class Consumer {
         }
       }
     } finally {
+      traced.end();
       this.running.delete(delivery);
     }
   }
@@ -148,11 +155,16 @@ export class Consumer {
     });
   }
 
-  /** Publishes the failed delivery to the dead letters, then terms it; if that publish fails, the delivery comes again later. */
-  private async deadLetter(delivery: Delivery, error: unknown, attempts: number): Promise<void> {
+  /**
+   * Publishes the failed delivery to the dead letters, then terms it; if that publish fails, the delivery comes again later.
+   * `processing`: its process span (one is opened here for a message that failed before its handler).
+   */
+  private async deadLetter(delivery: Delivery, error: unknown, attempts: number, processing?: ProcessTrace): Promise<void> {
     const { deadLetter, group } = this.binding;
+    const traced = processing ?? this.tracing.startProcess(delivery, this.binding);
+    traced.fail(error, attempts);
     try {
-      await this.transport.publish([deadLetterRecord(delivery, deadLetter, group, error, attempts)]);
+      await this.tracing.publish([deadLetterRecord(delivery, deadLetter, group, error, attempts)], this.publishRecords, traced);
       delivery.term();
       this.logger.warn(`${this.describe()} gave up on a message; it is in ${deadLetter}.`, {
         id: delivery.id,
@@ -165,8 +177,12 @@ export class Consumer {
         id: delivery.id,
         error: (publishError as Error).message,
       });
+    } finally {
+      if (processing === undefined) traced.end();
     }
   }
+
+  private readonly publishRecords = (records: readonly OutgoingRecord[]): Promise<void> => this.transport.publish(records);
 
   /**
    * Stops pulling, hands back what has not started, lets running handlers finish; at the

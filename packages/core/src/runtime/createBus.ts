@@ -1,6 +1,7 @@
 import type { Container } from 'inversify';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Transport } from '../transport/Transport.js';
+import type { TracingOptions } from '../tracing/TracingOptions.js';
 import { resolveTransport } from '../transport/transportRegistry.js';
 import { Bus, newContainer } from './Bus.js';
 import { consoleLogger } from './Logger.js';
@@ -27,6 +28,8 @@ export interface BusOptions {
   readonly logger?: Logger;
   /** Read instead of process.env (for tests). */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** OpenTelemetry spans per publish and per delivery, recorded once the app registers an SDK. */
+  readonly tracing?: TracingOptions;
 }
 
 /** Makes a bus: resolves the transport; `bus.start()` then wires the actors. */
@@ -39,5 +42,5 @@ export async function createBus(options: BusOptions = {}): Promise<Bus> {
   if (!(Number.isInteger(maxMessageBytes) && maxMessageBytes > 0)) {
     throw new HopbusError('config', `maxMessageBytes must be a whole number above 0, not ${maxMessageBytes}.`);
   }
-  return new Bus(transport, options.services ?? [], options.container ?? newContainer(), options.logger ?? consoleLogger, maxMessageBytes);
+  return new Bus(transport, options.services ?? [], options.container ?? newContainer(), options.logger ?? consoleLogger, maxMessageBytes, options.tracing);
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runCli } from './support/runCli';
+import { runCli } from './support/runCli.js';
 
 const fixture = (name: string): string => join(__dirname, 'fixtures', name);
 

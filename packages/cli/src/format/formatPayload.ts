@@ -19,7 +19,6 @@ export function formatPayload(data: Uint8Array): string {
     } catch {
       // not JSON: shown as text when it prints safely
     }
-    // eslint-disable-next-line no-control-regex
     if (!/[\u0000-\u0008\u000b-\u001f\u007f]/.test(text)) return `text ${JSON.stringify(text)}`;
   }
   const hex = Buffer.from(data.subarray(0, previewBytes)).toString('hex');

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { CliContext } from './CliContext.js';
+import { addFlowCommand } from './commands/flow.js';
 import { addGraphCommand } from './commands/graph.js';
 import { addLogDescribeCommand } from './commands/logDescribe.js';
 import { addLogGroupsCommand } from './commands/logGroups.js';
@@ -43,5 +44,6 @@ export function buildProgram(context: CliContext): Command {
   addLogReplayCommand(log, context);
 
   addGraphCommand(program, context);
+  addFlowCommand(program, context);
   return program;
 }

@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { HopbusError } from '@hopbus/core';
+import { renderFlowFromOtlpFile } from '@hopbus/tracing';
+import type { RenderFlowOptions } from '@hopbus/tracing';
+import type { CliContext } from '../CliContext.js';
+
+/**
+ * `hopbus flow <otlp.json> [--html out.html] [--trace <id>]`: the message flow seen in exported
+ * traces (services → topics → services with counts and latency, then the latest traces), or one
+ * trace's waterfall; optionally writes the HTML page too. The work is @hopbus/tracing's
+ * renderFlowFromOtlpFile; its errors (no file, not OTLP/JSON, unknown trace) become one line.
+ */
+export function addFlowCommand(program: Command, context: CliContext): void {
+  program
+    .command('flow')
+    .description('Draw the message flow found in an OTLP/JSON trace file (the collector file exporter, or writeOtlpJson).')
+    .argument('<otlp.json>', 'OTLP/JSON trace data: one export request, an array, or one request per line')
+    .option('--html <out.html>', 'also write an HTML page with the graph and the traces')
+    .option('--trace <id>', 'print the waterfall of this trace instead of the graph')
+    .action(async (file: string, options: { html?: string; trace?: string }) => {
+      const render: RenderFlowOptions = {
+        ...(options.html !== undefined ? { html: options.html } : {}),
+        ...(options.trace !== undefined ? { traceId: options.trace } : {}),
+      };
+      let text: string;
+      try {
+        text = await renderFlowFromOtlpFile(file, render);
+      } catch (error) {
+        // Its messages are written for people but it throws plain Errors: keep them as they are.
+        if (error instanceof Error && !HopbusError.is(error) && !(error as NodeJS.ErrnoException).code) throw new HopbusError('config', error.message, { cause: error });
+        throw error;
+      }
+      context.io.stdout.write(text);
+    });
+}

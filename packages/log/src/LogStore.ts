@@ -1,5 +1,7 @@
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { join, resolve, sep } from 'node:path';
+import { basename, join, resolve, sep } from 'node:path';
+import type { CorruptLogError } from './CorruptLogError.js';
+import { groupOfFile, readAllGroupOffsets, writeGroupOffsets } from './groupOffsetsFile.js';
 import { HopbusError, validateTopicName } from '@hopbus/core';
 import { DirLock } from './DirLock.js';
 import { dirMode } from './fileIo.js';
@@ -42,6 +44,7 @@ export class LogStore {
     const store = new LogStore(dir, resolved, lock);
     try {
       for (const name of store.topicNamesOnDisk()) await store.topic(name, false);
+      if (!resolved.readOnly) await store.checkGroups();
     } catch (error) {
       await store.close();
       throw error;
@@ -103,6 +106,25 @@ export class LogStore {
       this.opening.set(name, opening);
     }
     return opening;
+  }
+
+  /**
+   * Reads every group's offsets file. A damaged one fails the open (CorruptLogError), or with
+   * onCorruption 'truncate' sends the group back to the earliest record: some records come
+   * again, none is lost.
+   */
+  private async checkGroups(): Promise<void> {
+    for (const topic of this.topics.values()) {
+      const damaged: CorruptLogError[] = [];
+      readAllGroupOffsets(topic.dir, this.options.onCorruption === 'truncate' ? (e) => damaged.push(e) : undefined);
+      for (const error of damaged) {
+        const group = groupOfFile(basename(error.file));
+        if (group === undefined) continue;
+        const offsets = topic.partitions.map((p) => p.startOffset);
+        await writeGroupOffsets(topic.dir, { group, offsets, updatedAt: Date.now() }, this.options.fsync !== 'never');
+        this.options.onRecovery({ kind: 'group_reset', file: error.file, detail: `group ${group} had damaged offsets; moved to the earliest record` });
+      }
+    }
   }
 
   /** Applies retention to every partition now; resolves to the segments deleted. */

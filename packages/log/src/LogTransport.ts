@@ -1,8 +1,7 @@
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
-import type { CorruptLogError } from './CorruptLogError.js';
-import { groupFileName, groupsFolder, readAllGroupOffsets, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { groupFileName, groupsFolder, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
 import { LogGroup } from './LogGroup.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogPartition } from './LogPartition.js';
@@ -40,23 +39,6 @@ export class LogTransport implements Transport {
 
   private async open(): Promise<void> {
     const store = await LogStore.open(this.options);
-    try {
-      for (const name of store.topicNames()) {
-        const topic = (await store.topic(name, false))!;
-        const repairs: CorruptLogError[] = [];
-        readAllGroupOffsets(topic.dir, store.options.onCorruption === 'truncate' ? (e) => repairs.push(e) : undefined);
-        for (const error of repairs) {
-          // The group's file is damaged: send it back to the earliest record (nothing is lost, some is redelivered).
-          const group = readGroupNameFromFile(error.file);
-          if (group === undefined) continue;
-          await writeGroupOffsets(topic.dir, { group, offsets: topic.partitions.map((p) => p.startOffset), updatedAt: Date.now() }, store.options.fsync !== 'never');
-          store.options.onRecovery({ kind: 'group_reset', file: error.file, detail: `group ${group} was corrupt; moved to the earliest record` });
-        }
-      }
-    } catch (error) {
-      await store.close();
-      throw error;
-    }
     this.store = store;
     this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), store.options.commitIntervalMs);
     this.commitTimer.unref();
@@ -215,16 +197,5 @@ function readSavedOffsets(topic: LogTopic, group: string): number[] | undefined 
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
-  }
-}
-
-/** The group a damaged offsets file belongs to, from its file name. */
-function readGroupNameFromFile(file: string): string | undefined {
-  const name = file.slice(file.lastIndexOf('/') + 1, -'.offsets'.length);
-  if (!name.startsWith('~')) return name;
-  try {
-    return Buffer.from(name.slice(1), 'hex').toString('utf8');
-  } catch {
-    return undefined;
   }
 }

@@ -24,6 +24,15 @@ export function groupFileName(group: string): string {
   return `~${hex}.offsets`;
 }
 
+/** The group an offsets file name stands for (the inverse of groupFileName). */
+export function groupOfFile(fileName: string): string | undefined {
+  if (!fileName.endsWith('.offsets')) return undefined;
+  const name = fileName.slice(0, -'.offsets'.length);
+  if (!name.startsWith('~')) return safeName.test(name) ? name : undefined;
+  const hex = name.slice(1);
+  return /^(?:[0-9a-f]{2})+$/.test(hex) ? Buffer.from(hex, 'hex').toString('utf8') : undefined;
+}
+
 /**
  * Writes a group's position: one JSON line and its CRC32C, replaced atomically (temp file,
  * fsync, rename, fsync of the folder when `durable`). A crash leaves the old file or the new one.

@@ -30,6 +30,7 @@ export async function scanSegment(
   fileSize: number,
   indexIntervalBytes: number,
   onBytes?: (bytes: number) => void,
+  onBatch?: (position: number, baseOffset: number) => void,
 ): Promise<ScanResult> {
   let buf = Buffer.allocUnsafe(Math.min(chunkBytes, Math.max(64, fileSize - from)));
   let position = from;
@@ -60,6 +61,7 @@ export async function scanSegment(
         };
       }
       const batchPosition = position + at;
+      onBatch?.(batchPosition, header.baseOffset);
       if (batchPosition > 0 && batchPosition - segment.lastIndexedPosition >= indexIntervalBytes) segment.addEntry(header.baseOffset, batchPosition);
       expected = header.baseOffset + header.count;
       segment.nextOffset = expected;

@@ -1,0 +1,230 @@
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { HopbusError, resolveTransport } from '@hopbus/core';
+import type { OutgoingRecord } from '@hopbus/core';
+import { LogInspector, LogTransport, resetGroup } from '@hopbus/log';
+import type { LogOptions } from '@hopbus/log';
+import { partitionForKey } from '../src/partitionForKey.js';
+import { ensureBuilt, fixturesDir } from './support/ensureBuilt.js';
+import { tempDir } from './support/tempDir.js';
+
+function record(topic: string, n: number, extra: Partial<OutgoingRecord> = {}): OutgoingRecord {
+  return { id: `id-${n}`, topic, headers: {}, data: Buffer.from(`record ${n}`), timestamp: Date.now(), ...extra };
+}
+
+const options = { group: 'g', start: 'earliest', maxInFlight: 1000, ackTimeoutMs: 30_000 } as const;
+
+describe('LogTransport engine', () => {
+  let dir: string;
+  let remove: () => void;
+  const open: LogTransport[] = [];
+  const transport = (extra: Partial<LogOptions> = {}): LogTransport => {
+    const t = new LogTransport({ dir, ...extra });
+    open.push(t);
+    return t;
+  };
+  beforeEach(() => ({ dir, remove } = tempDir('engine')));
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close();
+    remove();
+  });
+
+  it('rolls segments at the size limit and names them by base offset, each with an index', async () => {
+    const t = transport({ segmentBytes: 2048 });
+    for (let n = 0; n < 200; n += 5) await t.publish(Array.from({ length: 5 }, (_, i) => record('roll.t', n + i)));
+    const files = readdirSync(join(dir, 'roll.t', '0')).sort();
+    const logs = files.filter((f) => f.endsWith('.log'));
+    expect(logs.length).toBeGreaterThan(3);
+    expect(logs[0]).toBe('00000000000000000000.log');
+    for (const log of logs) expect(files).toContain(log.replace('.log', '.index'));
+    for (const log of logs.slice(0, -1)) expect(statSync(join(dir, 'roll.t', '0', log)).size).toBeLessThanOrEqual(2048 + 400);
+    const bases = logs.map((f) => Number(f.slice(0, 20)));
+    expect(bases).toEqual([...bases].sort((a, b) => a - b));
+    await t.close();
+    const inspector = await LogInspector.open(dir);
+    const records = await inspector.readRecords('roll.t', { offset: bases[2]! - 1, limit: 3 });
+    expect(records.map((r) => r.offset)).toEqual([bases[2]! - 1, bases[2]!, bases[2]! + 1]);
+    expect(records.map((r) => r.id)).toEqual([`id-${bases[2]! - 1}`, `id-${bases[2]}`, `id-${bases[2]! + 1}`]);
+    await inspector.close();
+  });
+
+  it('rolls a segment by age', async () => {
+    const t = transport({ segmentMs: 50 });
+    await t.publish([record('age.t', 0)]);
+    await new Promise((r) => setTimeout(r, 80));
+    await t.publish([record('age.t', 1)]);
+    expect(readdirSync(join(dir, 'age.t', '0')).filter((f) => f.endsWith('.log'))).toEqual(['00000000000000000000.log', '00000000000000000001.log']);
+  });
+
+  it('routes a key to one partition by a stable hash, spreads keyless records, and remembers the partition count', async () => {
+    const t = transport({ partitions: { 'route.t': 4 } });
+    const keys = Array.from({ length: 40 }, (_, i) => `customer-${i}`);
+    await t.publish(keys.flatMap((key, i) => [record('route.t', i * 2, { key }), record('route.t', i * 2 + 1, { key })]));
+    await t.publish(Array.from({ length: 8 }, (_, i) => record('route.t', 1000 + i)));
+    await t.close();
+    expect(partitionForKey('customer-1', 4)).toBe(partitionForKey('customer-1', 4));
+    expect(partitionForKey('héllo 世界 🚀', 7)).toBe(partitionForKey('héllo 世界 🚀', 7));
+
+    const inspector = await LogInspector.open(dir);
+    const described = inspector.describeTopic('route.t');
+    expect(described.partitions).toHaveLength(4);
+    expect(described.records).toBe(88);
+    const perPartition = await Promise.all([0, 1, 2, 3].map((p) => inspector.readRecords('route.t', { partition: p, limit: 1000 })));
+    for (const [p, records] of perPartition.entries()) {
+      for (const r of records) if (r.key !== undefined) expect(partitionForKey(r.key, 4)).toBe(p);
+      expect(records.filter((r) => r.key === undefined)).toHaveLength(2); // round robin: 8 keyless over 4
+    }
+    await inspector.close();
+
+    // Reopened with another default, the topic keeps 4 partitions; asking explicitly for another count is refused.
+    const again = transport({ partitions: 2 });
+    await again.publish([record('route.t', 5000, { key: 'customer-1' })]);
+    await again.close();
+    const wrong = transport({ partitions: { 'route.t': 2 } });
+    await expect(wrong.publish([record('route.t', 1)])).rejects.toMatchObject({ code: 'config' });
+  });
+
+  it('deletes whole sealed segments by age and by size in the background sweep, never the active one', async () => {
+    const old = Date.now() - 10 * 24 * 3600 * 1000;
+    const t = transport({ segmentBytes: 1024, retentionMs: 24 * 3600 * 1000, retentionCheckIntervalMs: 30 });
+    for (let n = 0; n < 60; n += 3) await t.publish(Array.from({ length: 3 }, (_, i) => record('ret.age', n + i, { timestamp: old })));
+    const countLogs = (topic: string): number => readdirSync(join(dir, topic, '0')).filter((f) => f.endsWith('.log')).length;
+    expect(countLogs('ret.age')).toBeGreaterThan(2);
+    await new Promise((r) => setTimeout(r, 150));
+    expect(countLogs('ret.age')).toBe(1); // only the active segment is left
+    const subscription = await t.subscribe('ret.age', options);
+    const first = await subscription[Symbol.asyncIterator]().next();
+    expect((first.value as { offset: number }).offset).toBeGreaterThan(0); // starts at the first retained record
+    await t.close();
+
+    const sized = transport({ segmentBytes: 1024, retentionBytes: 3000, retentionCheckIntervalMs: 30 });
+    for (let n = 0; n < 100; n += 3) await sized.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', n + i)));
+    await new Promise((r) => setTimeout(r, 150));
+    await sized.close();
+    const inspector = await LogInspector.open(dir);
+    const d = inspector.describeTopic('ret.size');
+    expect(d.bytes).toBeLessThanOrEqual(3000 + 1100);
+    expect(d.partitions[0]!.endOffset).toBe(102);
+    expect(d.partitions[0]!.startOffset).toBeGreaterThan(0);
+    await inspector.close();
+  });
+
+  it('resets a group to an offset and to a time (replay), in process and on a stopped dir', async () => {
+    const t = transport();
+    const base = 1_700_000_000_000;
+    await t.publish(Array.from({ length: 100 }, (_, n) => record('replay.t', n, { timestamp: base + n * 1000 })));
+    const subscription = await t.subscribe('replay.t', options);
+    let seen = 0;
+    for await (const d of subscription) {
+      d.ack();
+      if (++seen === 100) break;
+    }
+    expect(await t.resetGroup('replay.t', 'g', { offset: 40 })).toEqual([40]);
+    const again = await t.subscribe('replay.t', options);
+    const next = await again[Symbol.asyncIterator]().next();
+    expect((next.value as { offset: number }).offset).toBe(40);
+    (next.value as { ack(): void }).ack();
+    await t.close();
+
+    expect(await resetGroup(dir, 'replay.t', 'g', { timestamp: base + 75_500 })).toEqual([76]);
+    const inspector = await LogInspector.open(dir);
+    expect(inspector.listGroups('replay.t')).toEqual([
+      expect.objectContaining({ group: 'g', topic: 'replay.t', lag: 24, partitions: [{ partition: 0, committed: 76, endOffset: 100, lag: 24 }] }),
+    ]);
+    expect((await inspector.readRecords('replay.t', { timestamp: base + 98_000 })).map((r) => r.offset)).toEqual([98, 99]);
+    await inspector.close();
+    const third = transport();
+    const resumed = await third.subscribe('replay.t', options);
+    expect(((await resumed[Symbol.asyncIterator]().next()).value as { offset: number }).offset).toBe(76);
+  });
+
+  it('describes topics for the CLI', async () => {
+    const t = transport({ partitions: { 'desc.b': 2 } });
+    await t.publish([record('desc.a', 1, { timestamp: 1_000_000 }), record('desc.b', 2, { key: 'x', timestamp: 2_000_000 })]);
+    await t.close();
+    const inspector = await LogInspector.open(dir);
+    const topics = inspector.listTopics();
+    expect(topics.map((d) => [d.name, d.partitions.length, d.records, d.oldestTimestamp])).toEqual([
+      ['desc.a', 1, 1, 1_000_000],
+      ['desc.b', 2, 1, 2_000_000],
+    ]);
+    expect(topics[0]!.bytes).toBeGreaterThan(0);
+    expect(topics[0]!.retention.ms).toBe(7 * 24 * 3600 * 1000);
+    expect(() => inspector.describeTopic('nope')).toThrow(expect.objectContaining({ code: 'not_found' }) as Error);
+    await inspector.close();
+  });
+
+  it('creates files 0600 and folders 0700, and refuses topics that would leave the data dir', async () => {
+    const t = transport();
+    await t.publish([record('perm.t', 1)]);
+    const subscription = await t.subscribe('perm.t', options);
+    void subscription;
+    await t.commit();
+    const mode = (path: string): number => statSync(path).mode & 0o777;
+    expect(mode(join(dir, 'perm.t'))).toBe(0o700);
+    expect(mode(join(dir, 'perm.t', '0'))).toBe(0o700);
+    expect(mode(join(dir, 'perm.t', '0', '00000000000000000000.log'))).toBe(0o600);
+    expect(mode(join(dir, 'perm.t', '0', '00000000000000000000.index'))).toBe(0o600);
+    expect(mode(join(dir, 'perm.t', 'topic.json'))).toBe(0o600);
+    expect(mode(join(dir, 'perm.t', 'groups', 'g.offsets'))).toBe(0o600);
+    expect(mode(join(dir, '.lock'))).toBe(0o600);
+    for (const bad of ['../escape', '..', '/etc/passwd', 'a/../../b', '.hidden']) {
+      await expect(t.publish([record(bad, 1)])).rejects.toMatchObject({ code: 'invalid_topic' });
+    }
+  });
+
+  it('registers the log: scheme', async () => {
+    const resolved = await resolveTransport(`log:${dir}`);
+    expect(resolved).toBeInstanceOf(LogTransport);
+    expect((resolved as LogTransport).options.dir).toBe(dir);
+    await resolved.close();
+  });
+
+  it('syncs on an interval with fsync interval, and publishes after close fail', async () => {
+    const t = transport({ fsync: 'interval', fsyncIntervalMs: 10 });
+    await Promise.all(Array.from({ length: 100 }, (_, n) => t.publish([record('interval.t', n)])));
+    await t.close();
+    const inspector = await LogInspector.open(dir);
+    expect(inspector.describeTopic('interval.t').records).toBe(100);
+    await inspector.close();
+    await expect(t.publish([record('interval.t', 1)])).rejects.toMatchObject({ code: 'transport_closed' });
+  });
+});
+
+describe('the data dir lock', () => {
+  beforeAll(() => ensureBuilt(), 60_000);
+
+  it('refuses a second process with code locked naming the owner, and takes over a stale lock', async () => {
+    const { dir, remove } = tempDir('lock');
+    try {
+      const owner = spawn(process.execPath, [join(fixturesDir, 'lockChild.mjs'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const ownerLines = createInterface({ input: owner.stdout })[Symbol.asyncIterator]();
+      expect((await ownerLines.next()).value).toBe('open');
+
+      // In this process.
+      const here = new LogTransport({ dir });
+      const error = await here.connect().then(() => undefined, (e: unknown) => e);
+      expect(HopbusError.hasCode(error, 'locked')).toBe(true);
+      expect((error as Error).message).toContain(`process ${owner.pid}`);
+
+      // In another process.
+      const second = spawn(process.execPath, [join(fixturesDir, 'lockChild.mjs'), dir], { stdio: ['pipe', 'pipe', 'inherit'] });
+      const secondLine = (await createInterface({ input: second.stdout })[Symbol.asyncIterator]().next()).value as string;
+      expect(secondLine).toMatch(new RegExp(`^error locked .*process ${owner.pid}`));
+      second.stdin.end();
+
+      // The owner dies without cleaning up: its lock is stale and taken over.
+      owner.kill('SIGKILL');
+      await new Promise((resolve) => owner.on('exit', resolve));
+      const events: string[] = [];
+      const taker = new LogTransport({ dir, onRecovery: (e) => events.push(e.kind) });
+      await taker.connect();
+      expect(events).toContain('stale_lock');
+      await taker.close();
+    } finally {
+      remove();
+    }
+  });
+});

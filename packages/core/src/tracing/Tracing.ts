@@ -1,4 +1,4 @@
-import { context as otelContext, diag, isSpanContextValid, propagation, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context as otelContext, diag, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Attributes, Context, Link, Span, Tracer } from '@opentelemetry/api';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { HandlerBinding } from '../runtime/HandlerBinding.js';
@@ -12,6 +12,17 @@ import type { ProcessParent, TracingOptions } from './TracingOptions.js';
 import { warnTracingFailed } from './warnTracingFailed.js';
 
 const instrumentationName = '@hopbus/core';
+/** The provider the API delegates to while no SDK is registered. */
+const noopTracerProvider = new ProxyTracerProvider().getDelegate();
+
+/**
+ * True while there is nothing to record and nothing to carry: no tracer provider and no
+ * propagator registered. A few nanoseconds: two global look-ups.
+ */
+function tracingIsOff(): boolean {
+  const provider = trace.getTracerProvider();
+  return provider instanceof ProxyTracerProvider && provider.getDelegate() === noopTracerProvider && propagation.fields().length === 0;
+}
 const instrumentationVersion = '0.1.0';
 
 interface StartedPublish {
@@ -60,6 +71,7 @@ export class Tracing {
   /** Opens the `process <topic>` CONSUMER span of a delivery, from the context in its headers. Never throws. */
   startProcess(delivery: Delivery, binding: HandlerBinding): ProcessTrace {
     try {
+      if (tracingIsOff()) return ProcessTrace.none;
       const extracted = propagation.extract(ROOT_CONTEXT, delivery.headers);
       const producer = trace.getSpanContext(extracted);
       if (producer === undefined && delivery.headers['traceparent'] !== undefined) {
@@ -74,7 +86,7 @@ export class Tracing {
       const span = this.tracer.startSpan(`process ${delivery.topic}`, { kind: SpanKind.CONSUMER, links }, parent);
       if (!span.isRecording()) {
         // No SDK and nothing arrived to carry on: run the handler as it is.
-        if (extracted === ROOT_CONTEXT && !isSpanContextValid(span.spanContext())) return ProcessTrace.none;
+        if (extracted === ROOT_CONTEXT && span.spanContext() === INVALID_SPAN_CONTEXT) return ProcessTrace.none;
       } else {
         span.setAttributes(this.processAttributes(delivery, binding));
       }
@@ -90,6 +102,7 @@ export class Tracing {
     if (first === undefined) return undefined;
     let span: Span | undefined;
     try {
+      if (tracingIsOff()) return undefined;
       const parent = deadLetterOf?.context ?? otelContext.active();
       const failed = deadLetterOf?.spanContext;
       const links: Link[] | undefined =
@@ -97,7 +110,7 @@ export class Tracing {
       span = this.tracer.startSpan(`publish ${first.topic}`, { kind: SpanKind.PRODUCER, links }, parent);
       if (span.isRecording()) {
         span.setAttributes(this.publishAttributes(records, first));
-      } else if (parent === ROOT_CONTEXT && !isSpanContextValid(span.spanContext())) {
+      } else if (parent === ROOT_CONTEXT && span.spanContext() === INVALID_SPAN_CONTEXT) {
         return undefined; // no SDK and nothing to carry on
       }
       const injected = trace.setSpan(parent, span);

@@ -320,21 +320,27 @@ export class LogPartition {
   /**
    * Reads records from `offset` on, about `maxBytes` of log (at least one whole batch), into
    * `out`. Resolves to the offset after the last batch read, which is where the next read goes;
-   * offsets removed by retention or a repair are skipped. Checks every CRC: invalid bytes
-   * reject with CorruptLogError, never skipped.
+   * offsets removed by retention or a repair are skipped. `position` is the hint a previous
+   * read returned (the byte position of the batch holding `offset`), saving an index lookup.
+   * Checks every CRC: invalid bytes reject with CorruptLogError, never skipped.
    */
   async read(offset: number, maxBytes: number, out: LogRecord[], position?: number): Promise<{ next: number; position: number }> {
     let segment = this.segmentFor(offset);
     if (!segment) return { next: Math.max(offset, this.startOffset), position: -1 };
-    if (offset < segment.baseOffset) offset = segment.baseOffset;
+    let hint = position ?? -1;
+    if (offset < segment.baseOffset) {
+      offset = segment.baseOffset;
+      hint = -1; // the hint was into a segment retention removed
+    }
     if (offset >= segment.nextOffset) {
       const following = this.segments[this.segments.indexOf(segment) + 1];
       if (!following) return { next: offset, position: -1 };
       segment = following;
       offset = following.baseOffset;
+      hint = -1;
     }
     const limit = segment.size;
-    const at = position !== undefined && position >= 0 && position < limit ? position : segment.lookup(offset);
+    const at = hint >= 0 && hint < limit ? hint : segment.lookup(offset);
     segment.acquire();
     try {
       let want = Math.min(maxBytes, limit - at);

@@ -32,7 +32,11 @@ export class LogTransport implements Transport {
 
   /** Opens the data dir: takes the lock, recovers every topic, checks every group position. Idempotent. */
   connect(): Promise<void> {
-    this.assertOpen('connect');
+    try {
+      this.assertOpen('connect');
+    } catch (error) {
+      return Promise.reject(error);
+    }
     this.connecting ??= this.open();
     return this.connecting;
   }

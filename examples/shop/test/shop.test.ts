@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { runShop } from '../src/index.js';
@@ -28,6 +29,22 @@ describe('the shop example', () => {
     expect(ok).toBe(true);
     expect(lines[0]).toBe('hopbus shop on the memory transport: 4 orders today');
     expectTheStory(lines);
+  });
+
+  it('runs on the durable log, and after a restart picks up where it left off', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopbus-shop-'));
+    try {
+      for (let run = 1; run <= 2; run++) {
+        const lines: string[] = [];
+        const ok = await runShop({ transport: `log:${dir}`, env: {}, print: (line) => lines.push(line) });
+        expect(ok).toBe(true);
+        expect(lines[0]).toBe('hopbus shop on the log transport: 4 orders today');
+        // Each run handles its own four orders once: the groups resumed after the first run's messages.
+        expectTheStory(lines);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   const built = join(__dirname, '..', 'dist', 'main.js');

@@ -4,12 +4,15 @@
 //   untraced  the same build of @hopbus/core with its Tracing class replaced by a pass-through
 //             stub: the runtime as it would be without instrumentation (the baseline)
 //   no SDK    the real build, no OpenTelemetry SDK registered (what a library user pays)
-//   ALS only  an AsyncLocalStorage context manager and the W3C propagators, no tracer provider
-//             (the share of the SDK cost that is Node's async context, not hopbus)
+//   no provider  an AsyncLocalStorage context manager and the W3C propagators, no tracer
+//             provider (an app that propagates but does not record: hopbus extracts, finds
+//             nothing to carry, and runs handlers as they are)
 //   SDK       BasicTracerProvider sampling every trace into a BatchSpanProcessor whose exporter
 //             drops what it is given, with the ALS context manager and W3C propagators
+//   SDK 10 %  the same with ParentBased(TraceIdRatioBased(0.1)): a common production set-up
 // Two workloads: one `publish()` per message (one publish span and one process span each), and
-// `publishBatch()` of 1,000 (one publish span per batch) as bench/runtime.mjs does.
+// `publishBatch()` of 1,000 (one publish span per batch) as bench/runtime.mjs does. Figures:
+// wall-clock msg/s, and messages per CPU-second of the process (steadier when neighbours run).
 //
 // Run (needs the built dist): npx tsc -p packages/core/tsconfig.json && node packages/tracing/scripts/bench-overhead.mjs [messages] [rounds]
 import { spawnSync } from 'node:child_process';
@@ -21,11 +24,18 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = join(here, '..', '..', '..');
 const coreDir = join(root, 'packages', 'core');
-/** Under the root node_modules so that the copy resolves inversify and @opentelemetry/api as the real build does. */
-const untracedDir = join(root, 'node_modules', '.cache', 'hopbus-bench', 'core-untraced');
+/**
+ * Both set-ups run from copies of core's dist taken at the start, so that a rebuild during the
+ * run (others work in this tree) cannot make them differ. Under the root node_modules so that
+ * the copies resolve inversify and @opentelemetry/api as the real build does.
+ */
+const benchDir = join(root, 'node_modules', '.cache', 'hopbus-bench');
+const tracedDir = join(benchDir, 'core-traced');
+const untracedDir = join(benchDir, 'core-untraced');
 
-const modes = ['untraced', 'none', 'als', 'sdk'];
-const modeNames = { untraced: 'untraced (baseline)', none: 'no SDK', als: 'ALS context only', sdk: 'SDK, every trace sampled' };
+/** HOPBUS_BENCH_MODES=untraced,none runs a subset (the baseline always runs). */
+const modes = ['untraced', ...(process.env.HOPBUS_BENCH_MODES ?? 'none,als,sdk,sdk10').split(',').filter((m) => ['none', 'als', 'sdk', 'sdk10'].includes(m))];
+const modeNames = { untraced: 'untraced (baseline)', none: 'no SDK', als: 'propagators, no provider', sdk: 'SDK, every trace sampled', sdk10: 'SDK, 10 % of traces' };
 const workloads = ['single', 'batch'];
 const workloadNames = { single: 'publish() per message', batch: 'publishBatch() of 1,000' };
 
@@ -40,7 +50,7 @@ if (process.argv[2] === '--worker') {
 }
 
 async function main(messages, rounds) {
-  prepareUntracedCopy();
+  prepareCopies();
   const cpus = os.cpus();
   console.log(`hopbus tracing overhead — publish → handler on MemoryTransport, ${messages.toLocaleString('en-US')} messages of ${JSON.stringify(payload(1)).length} bytes JSON, median of ${rounds} rounds`);
   console.log(`machine: ${cpus[0]?.model ?? 'unknown cpu'} × ${cpus.length} cores, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}`);
@@ -59,35 +69,40 @@ async function main(messages, rounds) {
   for (const workload of workloads) {
     console.log(`\n${workloadNames[workload]}:`);
     const base = median(results[workload].untraced.map((r) => r.perSecond));
+    const baseCpu = median(results[workload].untraced.map((r) => r.perCpuSecond));
     for (const mode of modes) {
       const runs = results[workload][mode];
       const perSecond = median(runs.map((r) => r.perSecond));
       const loss = ((base - perSecond) / base) * 100;
+      const perCpuSecond = median(runs.map((r) => r.perCpuSecond));
+      const cpuLoss = ((baseCpu - perCpuSecond) / baseCpu) * 100;
       const spans = mode === 'sdk' ? `   spans exported ${runs[0].exported.toLocaleString('en-US')}, dropped ${runs[0].dropped}` : '';
       const range = `[${Math.min(...runs.map((r) => r.perSecond)).toLocaleString('en-US')}–${Math.max(...runs.map((r) => r.perSecond)).toLocaleString('en-US')}]`;
       console.log(
-        `  ${modeNames[mode].padEnd(26)} ${perSecond.toLocaleString('en-US').padStart(9)} msg/s ${range.padEnd(20)} ratio ${(perSecond / base).toFixed(3)}  loss ${mode === 'untraced' ? '   —' : `${loss.toFixed(1).padStart(5)} %`}${spans}`,
+        `  ${modeNames[mode].padEnd(26)} ${perSecond.toLocaleString('en-US').padStart(9)} msg/s ${range.padEnd(20)} ratio ${(perSecond / base).toFixed(3)}  loss ${mode === 'untraced' ? '   —  ' : `${loss.toFixed(1).padStart(5)} %`}   per CPU-second ${perCpuSecond.toLocaleString('en-US').padStart(9)} msg, loss ${mode === 'untraced' ? '   —' : `${cpuLoss.toFixed(1).padStart(5)} %`}${spans}`,
       );
     }
     const sdk = results[workload].sdk;
+    if (sdk === undefined) continue;
     const floorNs = median(sdk.map((r) => r.spanFloorNs));
     const spansPerMessage = workload === 'single' ? 2 : 1.001;
     const baseNs = 1e9 / base;
     const sdkNs = 1e9 / median(sdk.map((r) => r.perSecond));
     const bestPerSecond = Math.round(1e9 / (baseNs + spansPerMessage * floorNs));
     console.log(
-      `  SDK floor: a bare span costs ${floorNs.toFixed(0)} ns here; ${spansPerMessage === 2 ? 'two spans' : 'one span'} per message alone allow at best ${bestPerSecond.toLocaleString('en-US')} msg/s (loss ${(((base - bestPerSecond) / base) * 100).toFixed(1)} %); hopbus's tracing adds ${Math.max(0, sdkNs - baseNs - spansPerMessage * floorNs).toFixed(0)} ns/msg on top.`,
+      `  SDK floor: a bare span costs ${floorNs.toFixed(0)} ns here; ${spansPerMessage === 2 ? 'two spans' : 'one span'} per message alone allow at best ${bestPerSecond.toLocaleString('en-US')} msg/s (loss ${(((base - bestPerSecond) / base) * 100).toFixed(1)} %); the rest (propagation, attributes, contexts, Node 20's AsyncLocalStorage promise hooks, GC) costs ${Math.max(0, sdkNs - baseNs - spansPerMessage * floorNs).toFixed(0)} ns/msg.`,
     );
   }
   console.log('\ngoals: no SDK < 2 % loss; SDK with every trace sampled < 15 % loss.');
 }
 
-/** A copy of core's dist whose Tracing does nothing: what the runtime costs without instrumentation. */
-function prepareUntracedCopy() {
-  rmSync(untracedDir, { recursive: true, force: true });
-  mkdirSync(untracedDir, { recursive: true });
-  cpSync(join(coreDir, 'dist'), join(untracedDir, 'dist'), { recursive: true });
-  cpSync(join(coreDir, 'package.json'), join(untracedDir, 'package.json'));
+/** Two copies of core's dist: as built, and with a Tracing that does nothing (the runtime without instrumentation). */
+function prepareCopies() {
+  rmSync(benchDir, { recursive: true, force: true });
+  mkdirSync(tracedDir, { recursive: true });
+  cpSync(join(coreDir, 'dist'), join(tracedDir, 'dist'), { recursive: true });
+  cpSync(join(coreDir, 'package.json'), join(tracedDir, 'package.json'));
+  cpSync(tracedDir, untracedDir, { recursive: true });
   writeFileSync(
     join(untracedDir, 'dist', 'tracing', 'Tracing.js'),
     `import { ProcessTrace } from './ProcessTrace.js';
@@ -103,14 +118,15 @@ export class Tracing {
 async function worker(mode, workload, messages) {
   let exported = 0;
   let dropped = 0;
-  if (mode === 'als' || mode === 'sdk') {
+  if (mode === 'als' || mode === 'sdk' || mode === 'sdk10') {
     const { context, propagation, trace } = await import('@opentelemetry/api');
     const { AsyncLocalStorageContextManager } = await import('@opentelemetry/context-async-hooks');
     const { CompositePropagator, W3CBaggagePropagator, W3CTraceContextPropagator } = await import('@opentelemetry/core');
     context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
     propagation.setGlobalPropagator(new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }));
-    if (mode === 'sdk') {
-      const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+    if (mode === 'sdk' || mode === 'sdk10') {
+      const { AlwaysOnSampler, BasicTracerProvider, BatchSpanProcessor, ParentBasedSampler, TraceIdRatioBasedSampler } = await import('@opentelemetry/sdk-trace-base');
+      const sampler = mode === 'sdk' ? new AlwaysOnSampler() : new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(0.1) });
       const dropping = {
         export(spans, done) {
           exported += spans.length;
@@ -119,8 +135,9 @@ async function worker(mode, workload, messages) {
         shutdown: () => Promise.resolve(),
       };
       const processor = new BatchSpanProcessor(dropping, { maxQueueSize: 65_536, maxExportBatchSize: 4096, scheduledDelayMillis: 50 });
-      trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler: new AlwaysOnSampler(), spanProcessors: [processor] }));
+      trace.setGlobalTracerProvider(new BasicTracerProvider({ sampler, spanProcessors: [processor] }));
       globalThis.__flush = () => processor.forceFlush();
+      if (mode === 'sdk') globalThis.__measureFloor = true;
       // The SDK's own price: a bare span started and ended through the same processor.
       globalThis.__spanFloorNs = async () => {
         const tracer = trace.getTracer('floor');
@@ -139,7 +156,7 @@ async function worker(mode, workload, messages) {
     }
   }
   await import('reflect-metadata');
-  const core = mode === 'untraced' ? await import(pathToFileURL(join(untracedDir, 'dist', 'index.js')).href) : await import('@hopbus/core');
+  const core = await import(pathToFileURL(join(mode === 'untraced' ? untracedDir : tracedDir, 'dist', 'index.js')).href);
   const { Actor, createBus, MemoryTransport, silentLogger, Subscribe, topic } = core;
 
   async function run(count, label) {
@@ -156,6 +173,7 @@ async function worker(mode, workload, messages) {
     Actor(`bench-${label}`)(Bench);
     const bus = await createBus({ transport: new MemoryTransport({ maxRetained: 10_000 }), services: [Bench], logger: silentLogger, env: {} });
     await bus.start();
+    const cpuBefore = process.cpuUsage();
     const started = performance.now();
     if (workload === 'single') {
       let window = [];
@@ -179,18 +197,19 @@ async function worker(mode, workload, messages) {
     }
     await done;
     const ms = performance.now() - started;
+    const cpu = process.cpuUsage(cpuBefore);
     await bus.stop();
-    return ms;
+    return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
   }
 
   const warmup = Math.min(20_000, messages);
   await run(warmup, 'warmup');
-  const ms = await run(messages, 'measured');
-  if (globalThis.__flush) {
+  const { ms, cpuMs } = await run(messages, 'measured');
+  if (globalThis.__measureFloor) {
     await globalThis.__flush();
     const spansPer = (count) => (workload === 'single' ? 2 * count : count + Math.ceil(count / 1000));
     dropped = spansPer(warmup) + spansPer(messages) - exported;
   }
-  const spanFloorNs = globalThis.__spanFloorNs ? await globalThis.__spanFloorNs() : undefined;
-  return { mode, workload, messages, ms, perSecond: Math.round((messages / ms) * 1000), exported, dropped, spanFloorNs };
+  const spanFloorNs = globalThis.__measureFloor ? await globalThis.__spanFloorNs() : undefined;
+  return { mode, workload, messages, ms, perSecond: Math.round((messages / ms) * 1000), perCpuSecond: Math.round((messages / cpuMs) * 1000), exported, dropped, spanFloorNs };
 }

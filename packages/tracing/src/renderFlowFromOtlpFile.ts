@@ -44,7 +44,7 @@ export async function renderFlowFromOtlpFile(path: string, options: RenderFlowOp
     out.push('', `Traces (${traces.length}${traces.length > 20 ? ', the latest 20' : ''}):`);
     for (const tree of traces.slice(-20)) {
       const root = tree.roots[0]?.span.name ?? '';
-      out.push(`  ${tree.traceId}  ${root}  ${tree.size} spans  ${formatMs(tree.durationMs)}${tree.errors ? `  ${tree.errors} errors` : ''}`);
+      out.push(`  ${tree.traceId}  ${root}  ${tree.size} spans  ${formatMs(tree.durationMs)}${tree.errors ? `  ${tree.errors} ${tree.errors === 1 ? 'error' : 'errors'}` : ''}`);
     }
     out.push('', 'Show one with --trace <id>.');
   }

@@ -12,6 +12,7 @@ import type { ProcessParent, TracingOptions } from './TracingOptions.js';
 import { warnTracingFailed } from './warnTracingFailed.js';
 
 const instrumentationName = '@hopbus/core';
+const instrumentationVersion = '0.1.0';
 /** The provider the API delegates to while no SDK is registered. */
 const noopTracerProvider = new ProxyTracerProvider().getDelegate();
 
@@ -23,7 +24,6 @@ function tracingIsOff(): boolean {
   const provider = trace.getTracerProvider();
   return provider instanceof ProxyTracerProvider && provider.getDelegate() === noopTracerProvider && propagation.fields().length === 0;
 }
-const instrumentationVersion = '0.1.0';
 
 interface StartedPublish {
   readonly span: Span;

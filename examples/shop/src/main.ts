@@ -1,8 +1,10 @@
 import { HopbusError } from '@hopbus/core';
 import { runShop } from './runShop.js';
+import { traceShop } from './traceShop.js';
 
 try {
-  const ok = await runShop();
+  // `npm start -- --trace`: a waterfall per order, and the flow page.
+  const ok = process.argv.includes('--trace') ? await traceShop() : await runShop();
   process.exitCode = ok ? 0 : 1;
 } catch (error) {
   // One clear line, never a stack trace.

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { runShop } from '../src/index.js';
+import { runShop, traceShop } from '../src/index.js';
 
 function expectTheStory(lines: readonly string[]): void {
   const text = lines.join('\n');
@@ -42,6 +42,28 @@ describe('the shop example', () => {
         // Each run handles its own four orders once: the groups resumed after the first run's messages.
         expectTheStory(lines);
       }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('traces every order as one trace with a real SDK, and writes the flow page and the spans', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hopbus-shop-trace-'));
+    try {
+      const lines: string[] = [];
+      const htmlFile = join(dir, 'flow.html');
+      const otlpFile = join(dir, 'spans.json');
+      const ok = await traceShop({ transport: 'memory:', env: {}, print: (line) => lines.push(line), htmlFile, otlpFile });
+      expect(ok).toBe(true);
+      const text = lines.join('\n');
+      expect(text).toContain('4 traces, one per order:');
+      expect(text).toMatch(/hopbus\.retry: card declined by the bank \(try 2\)/);
+      expect(text).toMatch(/process shop\.payments\.settled\.dlq \[notifications\]/);
+      const html = readFileSync(htmlFile, 'utf8');
+      for (const name of ['payments', 'shipping', 'notifications', 'shop.orders.placed', 'shop.payments.settled', 'shop.shipments.dispatched']) {
+        expect(html).toContain(`>${name}<`);
+      }
+      expect(JSON.parse(readFileSync(otlpFile, 'utf8'))).toHaveProperty('resourceSpans');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,5 +1,5 @@
 import { HopbusError } from '../errors/HopbusError.js';
-import type { ProcessTrace } from '../tracing/ProcessTrace.js';
+import { ProcessTrace } from '../tracing/ProcessTrace.js';
 import type { Tracing } from '../tracing/Tracing.js';
 import type { Delivery, OutgoingRecord, Subscription, Transport } from '../transport/Transport.js';
 import { currentCause } from './currentCause.js';
@@ -99,41 +99,86 @@ export class Consumer {
     else this.mailboxes.push(key, { delivery, payload });
   }
 
-  /** Never rejects: every outcome settles the delivery. */
-  private async handle({ delivery, payload }: Work): Promise<void> {
-    const { retry, call, tracksCause } = this.binding;
+  /**
+   * Never rejects: every outcome settles the delivery. A handler that returns without a promise
+   * settles synchronously and no promise is made; the retry path is in `recover()`.
+   */
+  private handle(work: Work): Promise<void> | undefined {
+    const { delivery } = work;
     const context = new DeliveryContext(delivery, this.drainTimedOut.signal, this.causedPublish);
     const traced = this.tracing.startProcess(delivery, this.binding);
+    let result: unknown;
+    try {
+      result = this.invoke(work.payload, context, traced);
+    } catch (error) {
+      return this.tracked(delivery, this.recover(work, context, traced, error));
+    }
+    if (result instanceof Promise) {
+      return this.tracked(
+        delivery,
+        result.then(
+          () => this.succeeded(delivery, traced),
+          (error: unknown) => this.recover(work, context, traced, error),
+        ),
+      );
+    }
+    this.succeeded(delivery, traced);
+    return undefined;
+  }
+
+  /** One handler call, inside the trace's and the cause's context when they are needed. */
+  private invoke(payload: unknown, context: DeliveryContext, traced: ProcessTrace): unknown {
+    const { call, tracksCause } = this.binding;
+    const direct = (): unknown => (tracksCause ? currentCause.run(context, call, payload, context) : call(payload, context));
+    if (traced === ProcessTrace.none) return direct();
+    return traced.run(direct);
+  }
+
+  private succeeded(delivery: Delivery, traced: ProcessTrace): void {
+    delivery.ack();
+    traced.end();
+  }
+
+  /** Keeps the delivery in `running` until its handling settles, so that stop() can hand it back. */
+  private tracked(delivery: Delivery, handling: Promise<void>): Promise<void> {
     this.running.add(delivery);
+    return handling.finally(() => this.running.delete(delivery));
+  }
+
+  /** After a throw: retries in place with back-off, dead-letters after the last attempt, hands back on stop. */
+  private async recover(work: Work, context: DeliveryContext, traced: ProcessTrace, firstError: unknown): Promise<void> {
+    const { delivery, payload } = work;
+    const { retry } = this.binding;
+    let error = firstError;
     try {
       for (;;) {
+        if (context.attempt >= retry.attempts) {
+          await this.deadLetter(delivery, error, context.attempt, traced);
+          return;
+        }
+        const delayMs = backoffDelay(retry, context.attempt);
+        traced.retry(context.attempt, error, delayMs);
+        this.logger.warn(`${this.describe()} failed on attempt ${context.attempt} of ${retry.attempts}; retrying in ${delayMs} ms.`, {
+          id: delivery.id,
+          error: error instanceof Error ? error.message : String(error),
+        });
+        if (this.stopping || !(await this.pause(delayMs, delivery))) {
+          traced.handedBack();
+          delivery.nack(0);
+          return;
+        }
+        context.attempt++;
         try {
-          const result = traced.run(() => (tracksCause ? currentCause.run(context, call, payload, context) : call(payload, context)));
+          const result = this.invoke(payload, context, traced);
           if (result instanceof Promise) await result;
           delivery.ack();
           return;
-        } catch (error) {
-          if (context.attempt >= retry.attempts) {
-            await this.deadLetter(delivery, error, context.attempt, traced);
-            return;
-          }
-          const delayMs = backoffDelay(retry, context.attempt);
-          traced.retry(context.attempt, error, delayMs);
-          this.logger.warn(`${this.describe()} failed on attempt ${context.attempt} of ${retry.attempts}; retrying in ${delayMs} ms.`, {
-            id: delivery.id,
-            error: error instanceof Error ? error.message : String(error),
-          });
-          if (this.stopping || !(await this.pause(delayMs, delivery))) {
-            traced.handedBack();
-            delivery.nack(0);
-            return;
-          }
-          context.attempt++;
+        } catch (next) {
+          error = next;
         }
       }
     } finally {
       traced.end();
-      this.running.delete(delivery);
     }
   }
 

@@ -1,7 +1,8 @@
 /**
  * Runs work per key: items with one key one at a time, in arrival order; different keys in
  * parallel, at most `concurrency` at once. Items without a key may run in any order. Work
- * waiting for a slot is served in arrival order. `work` must never reject.
+ * waiting for a slot is served in arrival order. `work` must never reject; work that finishes
+ * synchronously returns undefined and costs no promise.
  *
  * Up to `concurrency` worker loops each take the next ready unit (a key's mailbox, served until
  * empty, or one keyless item), so a burst costs one async loop per slot, not one per item.
@@ -19,7 +20,8 @@ export class Mailboxes<Item extends object> {
 
   constructor(
     private readonly concurrency: number,
-    private readonly work: (item: Item) => Promise<void>,
+    /** Returns a promise when the item is not done yet; undefined when it finished synchronously. */
+    private readonly work: (item: Item) => Promise<void> | undefined,
   ) {}
 
   push(key: string | undefined, item: Item): void {
@@ -84,13 +86,15 @@ export class Mailboxes<Item extends object> {
         const box = this.boxes.get(unit);
         if (!box) continue;
         while (box.length > 0) {
-          await this.work(box[0]!);
+          const pending = this.work(box[0]!);
+          if (pending) await pending;
           box.shift();
           this.size--;
         }
         this.boxes.delete(unit);
       } else {
-        await this.work(unit);
+        const pending = this.work(unit);
+        if (pending) await pending;
         this.size--;
       }
     }

@@ -28,3 +28,15 @@ s = performance.now();
 await bus2.start(); await fin;
 console.log(`consume through the runtime (decode, mailbox, handler, ack) ${fmt(Math.round(total / (performance.now() - s) * 1000))} msg/s`);
 await bus2.stop();
+
+{
+  const single = topic('s.single');
+  const bus3 = await createBus({ transport: new MemoryTransport({ maxRetained: 1e7 }), logger: silentLogger, env: {} });
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(Array.from({ length: 1000 }, async () => {
+    while (next < total) await bus3.publish(single, payload(next++));
+  }));
+  console.log(`bus.publish one at a time, 1,000 in flight               ${fmt(Math.round(total / (performance.now() - started) * 1000))} msg/s`);
+  await bus3.stop();
+}

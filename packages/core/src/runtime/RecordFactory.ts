@@ -8,6 +8,9 @@ import { headerNames } from './headerNames.js';
 import type { PublishOptions } from './Publisher.js';
 import { validatePayload } from './validatePayload.js';
 
+/** Shared by every record published without headers: frozen, since nothing may write into a record's headers. */
+const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
+
 /** Turns a payload into a record: validate, encode, check the size, stamp id and headers. */
 export class RecordFactory {
   constructor(readonly maxMessageBytes: number) {}
@@ -45,7 +48,8 @@ export class RecordFactory {
     return topic.durable ? record : { ...record, durable: false };
   }
 
-  private headers(given: Readonly<Record<string, string>> | undefined, cause: Cause | undefined): Record<string, string> {
+  private headers(given: Readonly<Record<string, string>> | undefined, cause: Cause | undefined): Readonly<Record<string, string>> {
+    if (given === undefined && cause === undefined) return noHeaders;
     const headers: Record<string, string> = {};
     if (given) {
       for (const name of Object.keys(given)) {

@@ -1,3 +1,4 @@
+import { HopbusError } from '@hopbus/core';
 import type { Context } from '@opentelemetry/api';
 import type { ReadableSpan, Span, SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { FlowEdge } from './FlowEdge.js';
@@ -96,7 +97,7 @@ export class FlowGraph {
   /** The terminal waterfall of one trace. Throws when the trace is unknown. */
   renderTrace(traceId: string, options?: WaterfallOptions): string {
     const tree = this.trace(traceId);
-    if (!tree) throw new Error(`No span of trace ${traceId} is here; the traces are listed without --trace.`);
+    if (!tree) throw new HopbusError('not_found', `No span of trace ${traceId} is here; the traces are listed without --trace.`);
     return renderTraceWaterfall(tree, options);
   }
 

@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import { HopbusError } from '@hopbus/core';
 import { edgeLabel } from './edgeLabel.js';
 import { FlowGraph } from './FlowGraph.js';
 import { formatMs } from './formatMs.js';
@@ -14,21 +15,21 @@ export interface RenderFlowOptions {
  * The work of `hopbus flow <otlp.json> [--html out.html] [--trace <id>]`: reads an OTLP/JSON
  * file and returns the text to print: the flow graph as Mermaid, its edges with counts and
  * latency, and the traces (the latest 20); or, with `traceId`, that trace's waterfall. With
- * `html`, writes the page there too. Rejects with a message saying what is wrong (no file,
- * not OTLP/JSON, unknown trace).
+ * `html`, writes the page there too. Rejects with a HopbusError saying what is wrong: no file
+ * or unknown trace (`not_found`), not OTLP/JSON (`config`).
  */
 export async function renderFlowFromOtlpFile(path: string, options: RenderFlowOptions = {}): Promise<string> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new Error(`Cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    throw new HopbusError('not_found', `Cannot read ${path}: ${(error as Error).message}`, { cause: error });
   }
   let graph: FlowGraph;
   try {
     graph = FlowGraph.fromOtlp(text);
   } catch (error) {
-    throw new Error(`${path}: ${(error as Error).message}`, { cause: error });
+    throw new HopbusError('config', `${path}: ${(error as Error).message}`, { cause: error });
   }
   const out: string[] = [];
   if (options.html !== undefined) {

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { HopbusError } from '@hopbus/core';
 import { renderFlowFromOtlpFile } from '@hopbus/tracing';
 import type { RenderFlowOptions } from '@hopbus/tracing';
 import type { CliContext } from '../CliContext.js';
@@ -22,14 +21,6 @@ export function addFlowCommand(program: Command, context: CliContext): void {
         ...(options.html !== undefined ? { html: options.html } : {}),
         ...(options.trace !== undefined ? { traceId: options.trace } : {}),
       };
-      let text: string;
-      try {
-        text = await renderFlowFromOtlpFile(file, render);
-      } catch (error) {
-        // Its messages are written for people but it throws plain Errors: keep them as they are.
-        if (error instanceof Error && !HopbusError.is(error) && !(error as NodeJS.ErrnoException).code) throw new HopbusError('config', error.message, { cause: error });
-        throw error;
-      }
-      context.io.stdout.write(text);
+      context.io.stdout.write(await renderFlowFromOtlpFile(file, render));
     });
 }

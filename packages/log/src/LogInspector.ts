@@ -1,5 +1,6 @@
 import { HopbusError } from '@hopbus/core';
 import { readAllGroupOffsets } from './groupOffsetsFile.js';
+import { readRetention } from './retentionFile.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogRecord } from './LogRecord.js';
 import { LogStore } from './LogStore.js';
@@ -23,8 +24,11 @@ export interface TopicDescription {
   readonly records: number;
   readonly bytes: number;
   readonly oldestTimestamp: number | undefined;
-  /** The retention the inspector was opened with (the owner's options are not stored on disk). */
-  readonly retention: { readonly ms: number; readonly bytes: number };
+  /**
+   * The retention of the bus that last opened the dir (`source: 'owner'`), or, when none was
+   * recorded, the options this inspector was opened with (`source: 'inspector'`).
+   */
+  readonly retention: { readonly ms: number; readonly bytes: number; readonly source: 'owner' | 'inspector' };
 }
 
 export interface GroupDescription {
@@ -53,7 +57,14 @@ export interface ReadOptions {
  * was complete on disk when it was opened (`refresh()` by opening a new one).
  */
 export class LogInspector {
-  private constructor(private readonly store: LogStore) {}
+  private readonly retention: TopicDescription['retention'];
+
+  private constructor(private readonly store: LogStore) {
+    const stored = readRetention(store.dir);
+    this.retention = stored
+      ? { ...stored, source: 'owner' }
+      : { ms: store.options.retentionMs, bytes: store.options.retentionBytes, source: 'inspector' };
+  }
 
   /** Opens `dir` read-only. Sealed segments are checked from their last index entry on (`verifyOnOpen: 'full'` checks all). */
   static async open(dir: string, options: Omit<LogOptions, 'dir'> = {}): Promise<LogInspector> {
@@ -82,7 +93,7 @@ export class LogInspector {
       records: partitions.reduce((sum, p) => sum + p.endOffset - p.startOffset, 0),
       bytes: partitions.reduce((sum, p) => sum + p.bytes, 0),
       oldestTimestamp: oldest.length > 0 ? Math.min(...oldest) : undefined,
-      retention: { ms: this.store.options.retentionMs, bytes: this.store.options.retentionBytes },
+      retention: this.retention,
     };
   }
 

@@ -8,6 +8,7 @@ import { dirMode } from './fileIo.js';
 import type { LogOptions, ResolvedLogOptions } from './LogOptions.js';
 import { resolveLogOptions } from './LogOptions.js';
 import { LogTopic, topicMetaFile } from './LogTopic.js';
+import { writeRetention } from './retentionFile.js';
 
 /**
  * The storage engine under a data dir: topics, their partitions and segments. A writable store
@@ -44,7 +45,10 @@ export class LogStore {
     const store = new LogStore(dir, resolved, lock);
     try {
       for (const name of store.topicNamesOnDisk()) await store.topic(name, false);
-      if (!resolved.readOnly) await store.checkGroups();
+      if (!resolved.readOnly) {
+        await store.checkGroups();
+        writeRetention(dir, { ms: resolved.retentionMs, bytes: resolved.retentionBytes });
+      }
     } catch (error) {
       await store.close();
       throw error;

@@ -156,6 +156,15 @@ describe('LogTransport engine', () => {
     await inspector.close();
   });
 
+  it('shows tools the retention the owning bus ran with', async () => {
+    const t = transport({ retentionMs: 3 * 24 * 3600 * 1000, retentionBytes: 1024 * 1024 });
+    await t.publish([record('kept.a', 1)]);
+    await t.close();
+    const inspector = await LogInspector.open(dir);
+    expect(inspector.describeTopic('kept.a').retention).toEqual({ ms: 3 * 24 * 3600 * 1000, bytes: 1024 * 1024, source: 'owner' });
+    await inspector.close();
+  });
+
   it('creates files 0600 and folders 0700, and refuses topics that would leave the data dir', async () => {
     const t = transport();
     await t.publish([record('perm.t', 1)]);

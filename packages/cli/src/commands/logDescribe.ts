@@ -28,8 +28,10 @@ export function addLogDescribeCommand(log: Command, context: CliContext): void {
           ['topic', d.name],
           ['records', `${d.records} in ${d.partitions.length} partition${d.partitions.length === 1 ? '' : 's'}, ${formatBytes(d.bytes)} on disk`],
           ['oldest', formatTime(d.oldestTimestamp)],
-          // The owner's retention options are not stored on disk: these are the engine's defaults.
-          ['retention', `${formatDuration(d.retention.ms)}, ${cap} (engine defaults; the bus's own options are not stored in the dir)`],
+          [
+            'retention',
+            `${formatDuration(d.retention.ms)}, ${cap} ${d.retention.source === 'owner' ? "(as set by the bus that last opened the dir)" : '(engine defaults: no bus recorded its own)'}`,
+          ],
         ]),
       );
       out.write('\n');

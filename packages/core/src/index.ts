@@ -23,6 +23,10 @@ export type {
 } from './transport/Transport.js';
 export { registerTransport, resolveTransport } from './transport/transportRegistry.js';
 export type { TransportFactory } from './transport/transportRegistry.js';
+export { PullDelivery } from './pull/PullDelivery.js';
+export type { DeliveryOwner, Settlement } from './pull/PullDelivery.js';
+export { PullGroup } from './pull/PullGroup.js';
+export { PullSubscription } from './pull/PullSubscription.js';
 export { MemoryTransport } from './memory/MemoryTransport.js';
 export type { MemoryTransportOptions } from './memory/MemoryTransport.js';
 export { Actor } from './decorators/Actor.js';

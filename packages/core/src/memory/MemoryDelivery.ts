@@ -1,26 +1,20 @@
+import { PullDelivery } from '../pull/PullDelivery.js';
+import type { DeliveryOwner } from '../pull/PullDelivery.js';
 import type { Delivery, OutgoingRecord } from '../transport/Transport.js';
 
-export type Settlement = 'ack' | 'nack' | 'term';
-
-/** What a delivery reports to when it is settled or touched. */
-export interface DeliveryOwner {
-  settle(delivery: MemoryDelivery, how: Settlement, delayMs: number): void;
-  touch(delivery: MemoryDelivery): void;
-}
-
 /** A record handed out once: reads through to the stored record, settles through its owner. */
-export class MemoryDelivery implements Delivery {
+export class MemoryDelivery extends PullDelivery implements Delivery {
   readonly partition = 0;
-  settled = false;
 
   constructor(
     private readonly record: OutgoingRecord,
     readonly offset: number,
     readonly deliveryCount: number,
-    readonly owner: DeliveryOwner,
-    /** When the ack timeout fires, unless settled or touched before. */
-    public deadline: number,
-  ) {}
+    owner: DeliveryOwner<MemoryDelivery>,
+    deadline: number,
+  ) {
+    super(owner, deadline);
+  }
 
   get id(): string {
     return this.record.id;
@@ -39,21 +33,5 @@ export class MemoryDelivery implements Delivery {
   }
   get timestamp(): number {
     return this.record.timestamp;
-  }
-
-  ack(): void {
-    this.owner.settle(this, 'ack', 0);
-  }
-
-  nack(delayMs = 0): void {
-    this.owner.settle(this, 'nack', delayMs);
-  }
-
-  term(): void {
-    this.owner.settle(this, 'term', 0);
-  }
-
-  working(): void {
-    this.owner.touch(this);
   }
 }

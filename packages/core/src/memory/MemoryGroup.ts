@@ -1,3 +1,4 @@
+import { PullGroup } from '../pull/PullGroup.js';
 import type { StartPosition } from '../transport/Transport.js';
 import { now } from '../util/now.js';
 import type { MemoryDelivery } from './MemoryDelivery.js';
@@ -13,15 +14,11 @@ interface PendingRedelivery {
  * delivered again, and how often each redelivered record was delivered. Consumers of the group
  * take records from here, so they share the work.
  */
-export class MemoryGroup {
+export class MemoryGroup extends PullGroup<MemoryDelivery> {
   nextOffset: number;
   private readonly redeliveries: PendingRedelivery[] = [];
   /** Deliveries so far, for records that were handed back at least once. */
   private readonly deliveryCounts = new Map<number, number>();
-  readonly inFlight = new Set<MemoryDelivery>();
-  private readonly waiters = new Set<() => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private sweepTimer: NodeJS.Timeout | undefined;
   private stopListening: () => void;
   /** The delivery count of the record last returned by take(). */
   takenCount = 1;
@@ -30,6 +27,7 @@ export class MemoryGroup {
     readonly topic: MemoryTopic,
     start: StartPosition,
   ) {
+    super();
     this.nextOffset = start === 'earliest' ? topic.startOffset : topic.endOffset;
     this.stopListening = topic.onAppend(() => this.wakeAll());
   }
@@ -63,16 +61,7 @@ export class MemoryGroup {
     if (!this.deliveryCounts.has(offset)) this.deliveryCounts.set(offset, 1);
     this.redeliveries.push({ offset, readyAt: now() + delayMs });
     this.redeliveries.sort((a, b) => a.offset - b.offset);
-    if (delayMs <= 0) {
-      this.wakeAll();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.wakeAll();
-    }, delayMs);
-    timer.unref();
-    this.timers.add(timer);
+    this.wakeAfter(delayMs);
   }
 
   /** The lowest offset this group has not settled: records below it may be dropped. */
@@ -83,32 +72,9 @@ export class MemoryGroup {
     return low;
   }
 
-  waitForWork(wake: () => void): () => void {
-    this.waiters.add(wake);
-    return () => this.waiters.delete(wake);
-  }
-
-  wakeAll(): void {
-    for (const wake of this.waiters) wake();
-  }
-
-  /** Checks ack timeouts every `intervalMs` while the group has deliveries out. */
-  startSweeping(intervalMs: number, onExpired: (delivery: MemoryDelivery) => void): void {
-    if (this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => {
-      const at = now();
-      for (const delivery of this.inFlight) if (delivery.deadline <= at) onExpired(delivery);
-    }, intervalMs);
-    this.sweepTimer.unref();
-  }
-
-  close(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+  override close(): void {
     this.stopListening();
     this.stopListening = () => undefined;
-    this.wakeAll();
+    super.close();
   }
 }

@@ -64,7 +64,7 @@ export class MemoryTransport implements Transport {
       group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
       this.groups.set(groupKey, group);
     }
-    const subscription = new MemorySubscription(group, options, (ended) => this.subscriptions.delete(ended));
+    const subscription: MemorySubscription = new MemorySubscription(group, options, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -1,3 +1,4 @@
+import { PullGroup } from '@hopbus/core';
 import type { LogDelivery } from './LogDelivery.js';
 import type { LogPartition } from './LogPartition.js';
 import type { LogRecord } from './LogRecord.js';
@@ -35,21 +36,15 @@ interface PendingRedelivery {
  * timed-out records for redelivery. Delivery order is partition order, except redeliveries,
  * which come first once due.
  */
-export class LogGroup {
+export class LogGroup extends PullGroup<LogDelivery> {
   private readonly cursors: PartitionCursor[];
   private nextCursor = 0;
   private readonly redeliveries: PendingRedelivery[] = [];
-  readonly inFlight = new Set<LogDelivery>();
-  private readonly waiters = new Set<() => void>();
-  private readonly timers = new Set<NodeJS.Timeout>();
-  private sweepTimer: NodeJS.Timeout | undefined;
   private readonly stopListening: (() => void)[] = [];
   /** Bumped by reset(): settles of older deliveries no longer count. */
   generation = 0;
   /** Set when the committed position moved since it was last persisted. */
   dirty = false;
-  /** A read failed (CorruptLogError, I/O): every subscription of the group ends with it. */
-  failure: Error | undefined;
 
   constructor(
     readonly topic: LogTopic,
@@ -57,6 +52,7 @@ export class LogGroup {
     committed: readonly number[],
     private readonly fetchBytes: number,
   ) {
+    super();
     this.cursors = topic.partitions.map((partition, i) => {
       const offset = clamp(committed[i] ?? partition.startOffset, partition);
       return { partition, committed: offset, fetchOffset: offset, position: -1, buffer: [], head: 0, settled: new Set(), gaps: new Map(), fetching: false };
@@ -165,16 +161,7 @@ export class LogGroup {
     if (delivery.generation !== this.generation) return;
     this.redeliveries.push({ record: delivery.record, deliveryCount: delivery.deliveryCount, readyAt: Date.now() + delayMs });
     if (this.redeliveries.length > 1) this.redeliveries.sort((a, b) => a.record.partition - b.record.partition || a.record.offset - b.record.offset);
-    if (delayMs <= 0) {
-      this.wakeAll();
-      return;
-    }
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.wakeAll();
-    }, delayMs);
-    timer.unref();
-    this.timers.add(timer);
+    this.wakeAfter(delayMs);
   }
 
   /**
@@ -198,33 +185,10 @@ export class LogGroup {
     this.wakeAll();
   }
 
-  waitForWork(wake: () => void): () => void {
-    this.waiters.add(wake);
-    return () => this.waiters.delete(wake);
-  }
-
-  wakeAll(): void {
-    for (const wake of this.waiters) wake();
-  }
-
-  /** Checks ack timeouts every `intervalMs` (one timer per group, none per delivery). */
-  startSweeping(intervalMs: number, onExpired: (delivery: LogDelivery) => void): void {
-    if (this.sweepTimer) return;
-    this.sweepTimer = setInterval(() => {
-      const now = Date.now();
-      for (const delivery of this.inFlight) if (delivery.deadline <= now) onExpired(delivery);
-    }, intervalMs);
-    this.sweepTimer.unref();
-  }
-
-  close(): void {
-    if (this.sweepTimer) clearInterval(this.sweepTimer);
-    this.sweepTimer = undefined;
-    for (const timer of this.timers) clearTimeout(timer);
-    this.timers.clear();
+  override close(): void {
     for (const stop of this.stopListening) stop();
     this.stopListening.length = 0;
-    this.wakeAll();
+    super.close();
   }
 }
 

@@ -91,7 +91,7 @@ export class LogTransport implements Transport {
     const topic = (await store.topic(topicName, true))!;
     const group = await this.group(store, topic, options);
     this.assertOpen('subscribe');
-    const subscription = new LogSubscription(group, options, (ended) => this.subscriptions.delete(ended));
+    const subscription: LogSubscription = new LogSubscription(group, options, () => this.subscriptions.delete(subscription));
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -1,20 +1,11 @@
-import { newMessageId } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import type { LogOptions } from '@hopbus/log';
 import { LogTransport } from '@hopbus/log';
+import { makeRecord } from '@hopbus/testing';
 
-const encoder = new TextEncoder();
-
-/** A record whose payload is `{"n":<n>}` unless `data` is given, at time `base + n` seconds. */
+/** makeRecord at a fixed time unless `timestamp` is given: 2025-06-01T12:00:00Z plus `n` seconds. */
 export function record(topic: string, n: number, options: Partial<Omit<OutgoingRecord, 'topic'>> = {}): OutgoingRecord {
-  return {
-    id: options.id ?? newMessageId(),
-    topic,
-    key: options.key,
-    headers: options.headers ?? { 'x-n': String(n) },
-    data: options.data ?? encoder.encode(JSON.stringify({ n })),
-    timestamp: options.timestamp ?? Date.UTC(2025, 5, 1, 12, 0, n),
-  };
+  return makeRecord(topic, n, { ...options, timestamp: options.timestamp ?? Date.UTC(2025, 5, 1, 12, 0, n) });
 }
 
 /** Writes `records` to a log in `dir` (publishing one at a time) and closes it, releasing the lock. */

@@ -1,7 +1,7 @@
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import type { JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
+import type { Consumer, JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { connectNats } from './connectNats.js';
 import { coreSource } from './coreSource.js';
@@ -12,6 +12,7 @@ import { NatsSubscription } from './NatsSubscription.js';
 import { parseNatsUrl } from './parseNatsUrl.js';
 import { PublishWindow } from './PublishWindow.js';
 import { toNatsHeaders } from './recordHeaders.js';
+import { ResumingPull } from './ResumingPull.js';
 
 interface Connected {
   readonly nc: NatsConnection;
@@ -113,11 +114,27 @@ export class NatsTransport implements Transport {
       return subscription;
     }
     const { stream, consumer } = await topology.consumerFor(topic, options);
-    const messages = await (await js.consumers.get(stream, consumer)).consume({
-      max_messages: options.maxInFlight,
-      expires: this.options.pullExpiresMs ?? 5000,
+    const expiresMs = this.options.pullExpiresMs ?? 5000;
+    // Asked again after a stall: a short timeout, so that a new consumer leader is found soon.
+    const recovery = jetstream(nc, { timeout: Math.max(1000, expiresMs / 2) });
+    const refetch = async (): Promise<Consumer> => {
+      try {
+        return await recovery.consumers.get(stream, consumer);
+      } catch (error) {
+        if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+        this.logger.warn(`hopbus nats: consumer ${consumer} of stream ${stream} is gone; creating it again`);
+        await topology.consumerFor(topic, options);
+        return recovery.consumers.get(stream, consumer);
+      }
+    };
+    const pull = new ResumingPull(await js.consumers.get(stream, consumer), refetch, {
+      stream,
+      consumer,
+      maxMessages: options.maxInFlight,
+      expiresMs,
+      logger: this.logger,
     });
-    const subscription = new NatsSubscription(jetStreamSource(messages, nc), options, onEnd);
+    const subscription = new NatsSubscription(jetStreamSource(pull, nc), options, onEnd);
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -1,18 +1,19 @@
-import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NatsDelivery } from './NatsDelivery.js';
 import type { MessageSource } from './NatsSubscription.js';
 import { fromNatsHeaders } from './recordHeaders.js';
+import type { ResumingPull } from './ResumingPull.js';
 
 /**
  * A JetStream pull consumer as a MessageSource. ack/nak(delay)/term/working map one to one;
- * deliveryCount comes from the message metadata; offset is the stream sequence. The client's
- * consume() keeps pulling across reconnects and heartbeats.
+ * deliveryCount comes from the message metadata; offset is the stream sequence. The pull
+ * resumes by itself after reconnects, missed heartbeats and a change of the consumer's leader.
  */
-export function jetStreamSource(messages: ConsumerMessages, nc: NatsConnection): MessageSource<JsMsg> {
+export function jetStreamSource(pull: ResumingPull, nc: NatsConnection): MessageSource<JsMsg> {
   return {
-    messages,
-    stop: () => messages.stop(),
+    messages: pull,
+    stop: () => pull.stop(),
     toDelivery: (m, sink) => new NatsDelivery(m.subject, fromNatsHeaders(m.headers), m.data, m.seq, m.info.deliveryCount, sink),
     settle: (m, how, delayMs) => {
       if (how === 'ack') m.ack();

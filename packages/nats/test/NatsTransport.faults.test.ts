@@ -1,6 +1,8 @@
 import { NatsServer, startNatsCluster } from '@hopbus/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { NatsTransport } from '../src/index.js';
-import { loadWithFaults } from './loadWithFaults.js';
+import { loadGroup, loadWithFaults } from './loadWithFaults.js';
 
 const quiet = { warn: () => undefined };
 const fast = { logger: quiet, reconnectWaitMs: 100, reconnectJitterMs: 100, publishTimeoutMs: 3000 };
@@ -28,29 +30,65 @@ describe('NatsTransport under faults', () => {
     }
   }, 120_000);
 
-  // KNOWN DEFECT, skipped visibly (CI prints the skipped count): under load in CI on 2026-11-25
-  // the consumer stopped at record 7,000 of 20,000 after node 0 was killed and never resumed
-  // (13,000 acked records not consumed within the test's time), while it passed in earlier runs.
-  // The pull consumer does not reliably resume after its server (or the consumer's leader) dies
-  // in a cluster. Un-skip once NatsSubscription re-creates its pull on heartbeat loss.
-  it.skip('keeps working on a 3-node JetStream cluster when a node is killed, losing nothing acked', async () => {
+  // Node-kill failover in a 3-node cluster (R3 stream). The kill takes the consumer's leader,
+  // and either the consumer's connection too (it reconnects to another node) or not (its
+  // connection survives and only heartbeats tell). The second is how the consumer used to stop
+  // for good at record 7,000 of 20,000: the client's own recovery asked for the consumer's info
+  // while no leader answered, then waited, and sent no pull meanwhile.
+  it.each([
+    ['its connection and its consumer leader', true],
+    ['its consumer leader while its connection survives', false],
+  ])('keeps consuming on a 3-node JetStream cluster when the node holding %s is killed, losing nothing acked', async (_, onVictim) => {
     const cluster = await startNatsCluster(3);
-    const options = { servers: [cluster.url], stream: { replicas: 3 }, ...fast, publishTimeoutMs: 5000 };
-    const producer = new NatsTransport(options);
-    const consumer = new NatsTransport(options);
+    const options = { stream: { replicas: 3 }, ...fast, publishTimeoutMs: 5000 };
+    const producer = new NatsTransport({ servers: [cluster.url], ...options });
+    const warnings: string[] = [];
+    let consumer: NatsTransport | undefined;
     try {
+      // The group's consumer exists before the load: find the node that leads it, and connect
+      // the consumer to that node only, or to another one only.
       await producer.connect();
+      await (await producer.subscribe('faults.cluster', loadGroup)).drain();
+      const victim = await consumerLeader(cluster.servers, 'faults_cluster', loadGroup.group);
+      const home = onVictim ? victim : cluster.servers.find((s) => s !== victim)!;
+      const logger = { warn: (message: string) => void warnings.push(message) };
+      consumer = new NatsTransport({ servers: [home.url], name: 'hopbus-load-consumer', ...options, logger });
       await consumer.connect();
-      const result = await loadWithFaults(producer, consumer, 'faults.cluster', 20_000, async () => {
-        await cluster.servers[0]!.kill();
-      });
+      expect(await clientNames(home)).toContain('hopbus-load-consumer');
+      const result = await loadWithFaults(producer, consumer, 'faults.cluster', 20_000, () => victim.kill());
       const lost = [...result.confirmed].filter((n) => !result.consumed.has(n));
       expect({ lost: lost.length, firstLost: lost[0] }).toEqual({ lost: 0, firstLost: undefined });
       expect(result.confirmed.size).toBe(20_000);
+      // The kill hit what it was meant to: the consumer lost its connection, or kept it.
+      expect(warnings.some((w) => w.includes(`disconnected from ${victim.host}:${victim.port}`))).toBe(onVictim);
     } finally {
       await producer.close();
-      await consumer.close();
+      await consumer?.close();
       await cluster.dispose();
     }
   }, 120_000);
 });
+
+/** The node that leads the consumer, asked through a connection of its own. */
+async function consumerLeader(servers: readonly NatsServer[], stream: string, consumer: string): Promise<NatsServer> {
+  const nc = await connect({ servers: servers.map((s) => `${s.host}:${s.port}`) });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const names = await Promise.all(servers.map((s) => fetch(`http://${s.host}:${s.httpPort}/varz`).then((r) => r.json() as Promise<{ server_name: string }>)));
+    for (let attempt = 0; ; attempt++) {
+      const { cluster } = await jsm.consumers.info(stream, consumer);
+      const leader = names.findIndex((varz) => varz.server_name === cluster?.leader);
+      if (leader >= 0) return servers[leader]!;
+      if (attempt === 50) throw new Error(`consumer ${consumer} has no leader among the nodes (${JSON.stringify(cluster)})`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  } finally {
+    await nc.close();
+  }
+}
+
+/** The names of the clients connected to `server`. */
+async function clientNames(server: NatsServer): Promise<string[]> {
+  const connz = (await fetch(`http://${server.host}:${server.httpPort}/connz`).then((r) => r.json())) as { connections?: { name?: string }[] };
+  return (connz.connections ?? []).map((c) => c.name ?? '');
+}

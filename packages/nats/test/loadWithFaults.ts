@@ -1,5 +1,5 @@
 import { HopbusError } from '@hopbus/core';
-import type { Transport } from '@hopbus/core';
+import type { SubscribeOptions, Transport } from '@hopbus/core';
 import { makeRecord, numberOf, Receiver } from '@hopbus/testing';
 
 export interface LoadResult {
@@ -9,6 +9,9 @@ export interface LoadResult {
   readonly consumed: Set<number>;
   readonly publishRetries: number;
 }
+
+/** The group the load consumer subscribes with (a test can create its consumer beforehand). */
+export const loadGroup: SubscribeOptions = { group: 'load', start: 'earliest', maxInFlight: 512, ackTimeoutMs: 5000 };
 
 /**
  * Publishes `total` records in batches while one consumer acks them; `fault` runs once a third
@@ -27,7 +30,7 @@ export async function loadWithFaults(
   const confirmed = new Set<number>();
   const consumed = new Set<number>();
   let publishRetries = 0;
-  const receiver = new Receiver(await consumer.subscribe(topic, { group: 'load', start: 'earliest', maxInFlight: 512, ackTimeoutMs: 5000 }));
+  const receiver = new Receiver(await consumer.subscribe(topic, loadGroup));
   const consuming = (async () => {
     for (;;) {
       const d = await receiver.next(quietMs);

@@ -1,5 +1,4 @@
 import { NatsServer, startNatsCluster } from '@hopbus/testing';
-import type { NatsCluster } from '@hopbus/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { NatsTransport } from '../src/index.js';
@@ -40,7 +39,7 @@ describe('NatsTransport under faults', () => {
     ['its connection and its consumer leader', true],
     ['its consumer leader while its connection survives', false],
   ])('keeps consuming on a 3-node JetStream cluster when the node holding %s is killed, losing nothing acked', async (_, onVictim) => {
-    const cluster = await startCluster();
+    const cluster = await startNatsCluster(3);
     const options = { stream: { replicas: 3 }, ...fast, publishTimeoutMs: 5000 };
     const producer = new NatsTransport({ servers: [cluster.url], ...options });
     const warnings: string[] = [];
@@ -70,18 +69,6 @@ describe('NatsTransport under faults', () => {
   }, 120_000);
 });
 
-/**
- * A 3-node cluster, started again once when a port was taken between freeLoopbackPort() and
- * nats-server binding it (seen with other test processes starting servers alongside).
- */
-async function startCluster(): Promise<NatsCluster> {
-  try {
-    return await startNatsCluster(3);
-  } catch (error) {
-    if (!String(error).includes('address already in use')) throw error;
-    return startNatsCluster(3);
-  }
-}
 
 /** The node that leads the consumer, asked through a connection of its own. */
 async function consumerLeader(servers: readonly NatsServer[], stream: string, consumer: string): Promise<NatsServer> {

@@ -63,8 +63,22 @@ export class NatsServer {
     private readonly options: NatsServerOptions,
   ) {}
 
-  /** Starts a server; rejects with the server's last log lines when it does not come up. */
+  /**
+   * Starts a server; rejects with the server's last log lines when it does not come up. Ports it
+   * chose itself may be taken by another process before nats-server binds them: then it tries
+   * again on new ones (up to three times).
+   */
   static async start(options: NatsServerOptions = {}): Promise<NatsServer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await NatsServer.startOnce(options);
+      } catch (error) {
+        if (attempt >= 3 || !isPortTaken(error)) throw error;
+      }
+    }
+  }
+
+  private static async startOnce(options: NatsServerOptions): Promise<NatsServer> {
     const binary = findNatsServerBinary(options.binary);
     const port = options.port ?? (await freeLoopbackPort());
     const httpPort = await freeLoopbackPort();
@@ -72,7 +86,12 @@ export class NatsServer {
     mkdirSync(join(dir, 'jetstream'));
     const server = new NatsServer(port, httpPort, dir, binary, options);
     writeFileSync(server.configFile, server.config());
-    await server.launch();
+    try {
+      await server.launch();
+    } catch (error) {
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
     return server;
   }
 
@@ -189,4 +208,9 @@ export class NatsServer {
       });
     });
   }
+}
+
+/** nats-server could not bind a port that was free a moment before. */
+export function isPortTaken(error: unknown): boolean {
+  return String(error instanceof Error ? error.message : error).includes('address already in use');
 }

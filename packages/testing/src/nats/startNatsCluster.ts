@@ -1,5 +1,5 @@
 import { freeLoopbackPort } from './freeLoopbackPort.js';
-import { NatsServer } from './NatsServer.js';
+import { isPortTaken, NatsServer } from './NatsServer.js';
 import type { NatsServerOptions } from './NatsServer.js';
 
 export interface NatsCluster {
@@ -10,11 +10,25 @@ export interface NatsCluster {
   dispose(): Promise<void>;
 }
 
+type ClusterOptions = Omit<NatsServerOptions, 'cluster' | 'port' | 'serverName'>;
+
 /**
  * A JetStream cluster of `size` nodes (3 by default) on 127.0.0.1, joined by routes. Nodes start
- * together, because JetStream is ready only once a quorum has elected a meta leader.
+ * together, because JetStream is ready only once a quorum has elected a meta leader. When a port
+ * chosen for it is taken before a node binds it, the whole cluster starts again on new ports
+ * (up to three times).
  */
-export async function startNatsCluster(size = 3, options: Omit<NatsServerOptions, 'cluster' | 'port' | 'serverName'> = {}): Promise<NatsCluster> {
+export async function startNatsCluster(size = 3, options: ClusterOptions = {}): Promise<NatsCluster> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startClusterOnce(size, options);
+    } catch (error) {
+      if (attempt >= 3 || !isPortTaken(error)) throw error;
+    }
+  }
+}
+
+async function startClusterOnce(size: number, options: ClusterOptions): Promise<NatsCluster> {
   const routes: number[] = [];
   const ports: number[] = [];
   for (let i = 0; i < size; i++) {

@@ -16,7 +16,7 @@ export interface PlacedEdge {
   readonly path: string;
   readonly labelX: number;
   readonly labelY: number;
-  /** `end` when the edge leans left (its label goes on its left), else `start`. */
+  /** `end` when the label goes on the edge's left (a slanted edge left of the centre line), else `start`. */
   readonly labelAnchor: 'start' | 'end';
 }
 
@@ -109,6 +109,7 @@ export function layoutFlow(edges: readonly FlowEdge[]): FlowLayout {
     }
   });
   const right = margin + leftRoom + widest;
+  const centre = margin + leftRoom + widest / 2;
   const placedEdges: PlacedEdge[] = edges.map((edge) => {
     const from = placed.get(flowNodeKey(edge.from))!;
     const to = placed.get(flowNodeKey(edge.to))!;
@@ -120,8 +121,11 @@ export function layoutFlow(edges: readonly FlowEdge[]): FlowLayout {
       const y2 = to.y;
       const bend = (y2 - y1) / 2;
       const path = `M ${r(x1)} ${r(y1)} C ${r(x1)} ${r(y1 + bend)}, ${r(x2)} ${r(y2 - bend)}, ${r(x2)} ${r(y2)}`;
-      const leansLeft = x2 < x1 - 1;
-      return { edge, key, path, labelX: r((x1 + x2) / 2 + (leansLeft ? -10 : 10)), labelY: r((y1 + y2) / 2), labelAnchor: leansLeft ? 'end' : 'start' };
+      // A slanted edge's label goes on its outer side (away from the centre line), so that the
+      // labels of two edges meeting at one node, or leaving it, do not run into each other.
+      const midX = (x1 + x2) / 2;
+      const outwardLeft = Math.abs(x2 - x1) > 1 && midX < centre;
+      return { edge, key, path, labelX: r(midX + (outwardLeft ? -10 : 10)), labelY: r((y1 + y2) / 2), labelAnchor: outwardLeft ? 'end' : 'start' };
     }
     // Back up (a cycle) or sideways: loop out on the right.
     const x1 = from.x + from.width;

@@ -1,132 +1,124 @@
-import type { Delivery, SubscribeOptions, Subscription } from '@hopbus/core';
-import type { NatsDelivery, Settlement, SettlementSink } from './NatsDelivery.js';
+import { PullGroup, PullSubscription } from '@hopbus/core';
+import type { SubscribeOptions } from '@hopbus/core';
+import type { Settlement } from '@hopbus/core';
+import type { MessageSink, MessageSource, NatsSettlement } from './MessageSource.js';
+import type { NatsDelivery } from './NatsDelivery.js';
 
-/** What a subscription reads from: JetStream pull messages, or a core NATS queue subscription. */
-export interface MessageSource<M> {
-  /** Ends once stop() was called and what had arrived was yielded; throws when the source fails. */
-  readonly messages: AsyncIterable<M>;
-  stop(): void;
-  toDelivery(message: M, sink: SettlementSink): NatsDelivery;
-  /** Applies a settlement to the message (ack, nak with delay, term, working). */
-  settle(message: M, how: Settlement, delayMs: number): void;
-  /**
-   * Gives back, once the source has ended, the messages that arrived but were never handed out
-   * (JetStream naks them so that the group gets them again at once).
-   */
-  release(messages: readonly M[]): Promise<void>;
-}
-
-const done: IteratorReturnResult<undefined> = { done: true, value: undefined };
+/** Settlements applied in one go at most; more wait for the next batch (or the next turn of the event loop). */
+const settleBatch = 128;
 
 /**
- * One consumer of a group over a MessageSource. Messages arrive into a local queue (the server
- * bounds it: max_ack_pending = maxInFlight); iterating hands them out while fewer than
- * `maxInFlight` are unsettled, and waits without polling otherwise. drain() stops the source,
- * gives back what was never handed out, and resolves once what was handed out is settled.
+ * One consumer of a group over a MessageSource; see PullSubscription for the pull window, drain
+ * and abort. Messages arrive into a local queue (the server bounds it: max_ack_pending =
+ * maxInFlight) and are handed out while fewer than `maxInFlight` are unsettled.
+ *
+ * Settlements are applied in batches, in the order they were made: when `settleBatch` are
+ * waiting, when the queue runs dry, at the next turn of the event loop, and always before
+ * `closed` resolves. The client writes what is applied within one task in one socket write, so
+ * acks cost a write per batch, not one each.
+ *
+ * drain() and abort() first stop the source and give back what arrived but was never handed out
+ * (after which drain waits for what was handed out to be settled, abort nacks it). When the source
+ * ends by itself the subscription drains, with its error when it failed.
  */
-export class NatsSubscription<M> implements Subscription, SettlementSink {
+export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullGroup<NatsDelivery<M>>> implements MessageSink<M> {
   private readonly queue: M[] = [];
-  private readonly handedOut = new Map<NatsDelivery, M>();
-  private draining = false;
-  private sourceEnded = false;
-  private failure: Error | undefined;
-  private wake: (() => void) | undefined;
-  private finished = false;
-  private resolveClosed!: (value: void | Error) => void;
-  readonly closed: Promise<void | Error> = new Promise((resolve) => (this.resolveClosed = resolve));
+  private readonly outbox: [M, NatsSettlement, number][] = [];
+  private flushScheduled = false;
+  private stopped = false;
+  private ended = false;
+  private signalEnded!: () => void;
+  private readonly sourceEnded = new Promise<void>((resolve) => (this.signalEnded = resolve));
+  private stopping: Promise<void> | undefined;
 
   constructor(
     private readonly source: MessageSource<M>,
-    private readonly options: SubscribeOptions,
-    private readonly onEnd: (subscription: NatsSubscription<M>) => void,
+    options: SubscribeOptions,
+    onEnd: (subscription: NatsSubscription<M>) => void,
   ) {
-    void this.pump();
+    super(new PullGroup<NatsDelivery<M>>(), options, () => {
+      this.flush();
+      onEnd(this);
+    });
+    source.start(this);
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<Delivery> {
-    return { next: () => this.next(), return: async () => (await this.drain(), done) };
+  push(message: M): void {
+    this.queue.push(message);
+    this.group.wakeAll();
   }
 
-  private async pump(): Promise<void> {
-    try {
-      for await (const message of this.source.messages) {
-        this.queue.push(message);
-        this.wake?.();
-      }
-    } catch (error) {
-      this.failure = error instanceof Error ? error : new Error(String(error));
-    }
-    if (this.draining) await this.source.release(this.queue.splice(0)).catch(() => undefined);
-    this.sourceEnded = true;
-    this.wake?.();
-    this.finishIfIdle();
-  }
-
-  private async next(): Promise<IteratorResult<Delivery, undefined>> {
-    for (;;) {
-      if (this.draining) return done;
-      if (this.handedOut.size < this.options.maxInFlight && this.queue.length > 0) {
-        const message = this.queue.shift()!;
-        const delivery = this.source.toDelivery(message, this);
-        this.handedOut.set(delivery, message);
-        return { done: false, value: delivery };
-      }
-      if (this.sourceEnded) {
-        this.draining = true;
-        this.finishIfIdle();
-        return done;
-      }
-      await new Promise<void>((resolve) => {
-        this.wake = () => {
-          this.wake = undefined;
-          resolve();
-        };
-      });
+  end(error?: Error): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.signalEnded();
+    if (this.stopped) return;
+    if (error) {
+      this.group.failure = error;
+      this.group.wakeAll();
+    } else {
+      void this.drain();
     }
   }
 
-  settle(delivery: NatsDelivery, how: Settlement, delayMs: number): void {
-    if (delivery.settled) return;
-    const message = this.handedOut.get(delivery);
-    if (message === undefined) return;
-    if (how !== 'working') {
-      delivery.settled = true;
-      this.handedOut.delete(delivery);
+  protected take(at: number): NatsDelivery<M> | undefined {
+    const message = this.stopped ? undefined : this.queue.shift();
+    if (message === undefined) {
+      this.flush();
+      return undefined;
     }
-    try {
-      this.source.settle(message, how, delayMs);
-    } catch {
-      // The connection is closed: the server redelivers after the ack timeout.
-    }
-    if (how === 'working') return;
-    this.wake?.();
-    this.finishIfIdle();
+    return this.source.toDelivery(message, this, at + this.options.ackTimeoutMs);
   }
 
-  drain(): Promise<void> {
-    this.stop();
-    this.finishIfIdle();
-    return this.closed.then(() => undefined);
+  protected release(delivery: NatsDelivery<M>, how: Settlement, delayMs: number): void {
+    this.enqueue(delivery.message, how, delayMs);
+  }
+
+  override touch(delivery: NatsDelivery<M>): void {
+    super.touch(delivery);
+    if (!delivery.settled) this.enqueue(delivery.message, 'working', 0);
+  }
+
+  override async drain(): Promise<void> {
+    await this.stopSource();
+    return super.drain();
   }
 
   /** Ends at once: unsettled deliveries are nacked so that the group gets them again soon. */
-  abort(): Promise<void> {
-    this.stop();
-    for (const delivery of [...this.handedOut.keys()]) delivery.nack(0);
-    return this.closed.then(() => undefined);
+  override async abort(): Promise<void> {
+    await this.stopSource();
+    super.abort();
   }
 
-  private stop(): void {
-    if (this.draining && this.sourceEnded) return;
-    this.draining = true;
-    this.source.stop();
-    this.wake?.();
+  /** Stops the source; once it has ended, gives back what was never handed out. */
+  private stopSource(): Promise<void> {
+    this.stopping ??= (async () => {
+      this.stopped = true;
+      this.source.stop();
+      await this.sourceEnded;
+      await this.source.release(this.queue.splice(0)).catch(() => undefined);
+    })();
+    return this.stopping;
   }
 
-  private finishIfIdle(): void {
-    if (this.finished || !this.draining || !this.sourceEnded || this.handedOut.size > 0) return;
-    this.finished = true;
-    this.onEnd(this);
-    this.resolveClosed(this.failure);
+  private enqueue(message: M, how: NatsSettlement, delayMs: number): void {
+    this.outbox.push([message, how, delayMs]);
+    if (this.outbox.length >= settleBatch) this.flush();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    if (this.outbox.length === 0) return;
+    for (const [message, how, delayMs] of this.outbox.splice(0)) {
+      try {
+        this.source.settle(message, how, delayMs);
+      } catch {
+        // The connection is closed: the server redelivers after the ack timeout.
+      }
+    }
   }
 }

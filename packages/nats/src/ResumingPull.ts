@@ -1,4 +1,5 @@
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { MessageSink } from './MessageSource.js';
 import type { NatsLogger } from './NatsTransportOptions.js';
 
 export interface ResumingPullOptions {
@@ -22,32 +23,37 @@ export interface ResumingPullOptions {
  * loopback cluster: 11.5 to 17 s without a delivery, longer under load.
  *
  * So this watches each consume() itself: when neither a message nor a heartbeat (nor another
- * status from the server) came for two heartbeat intervals, or when the iterator ends or fails
+ * status from the server) came for two heartbeat intervals, or when the consume ends or fails
  * without stop(), it stops that consume, fetches the consumer again (`refetch`, retried with a
- * short backoff) and consumes anew, with a fresh count. Nothing received is dropped: what the
- * old consume had received is still yielded, and acks go to the consumer's ack subject whatever
- * the pull; a message the server sent to an abandoned pull is redelivered after the ack timeout.
+ * short backoff) and consumes anew, with a fresh count. Messages go to the sink from the
+ * connection's read (consume() with a callback: the client queues nothing), so nothing received
+ * is dropped; acks go to the consumer's ack subject whatever the pull; a message the server sent
+ * to an abandoned pull is redelivered after the ack timeout.
  */
-export class ResumingPull implements AsyncIterable<JsMsg> {
+export class ResumingPull {
   private stopped = false;
+  private started = false;
   private current: ConsumerMessages | undefined;
   private signalStop!: () => void;
   private readonly stopSignal = new Promise<undefined>((resolve) => (this.signalStop = () => resolve(undefined)));
-  private readonly iterator: AsyncIterator<JsMsg>;
 
   constructor(
     private first: Consumer | undefined,
     private readonly refetch: () => Promise<Consumer>,
     private readonly options: ResumingPullOptions,
-  ) {
-    this.iterator = this.pull();
+  ) {}
+
+  /** Pulls into `sink` until stop(); then calls sink.end() (after the last message). Once only. */
+  start(sink: MessageSink<JsMsg>): void {
+    if (this.started) throw new Error('ResumingPull.start() called twice');
+    this.started = true;
+    this.pull(sink).then(
+      () => sink.end(),
+      (error: unknown) => sink.end(error instanceof Error ? error : new Error(String(error))),
+    );
   }
 
-  [Symbol.asyncIterator](): AsyncIterator<JsMsg> {
-    return this.iterator;
-  }
-
-  /** Ends the pull: what was received is still yielded, then the iterator ends. */
+  /** Ends the pull: the sink's end() follows once the current consume has stopped. */
   stop(): void {
     this.stopped = true;
     this.current?.stop();
@@ -58,7 +64,7 @@ export class ResumingPull implements AsyncIterable<JsMsg> {
     return Math.min(30_000, Math.max(500, this.options.expiresMs / 2));
   }
 
-  private async *pull(): AsyncGenerator<JsMsg, void, undefined> {
+  private async pull(sink: MessageSink<JsMsg>): Promise<void> {
     const { stream, consumer: name, logger } = this.options;
     for (let failures = 0; !this.stopped; ) {
       let consumer = this.first;
@@ -76,22 +82,23 @@ export class ResumingPull implements AsyncIterable<JsMsg> {
         failures = 0;
       }
       if (this.stopped) break;
-      const messages = await consumer.consume({ max_messages: this.options.maxMessages, expires: this.options.expiresMs });
+      let last = Date.now();
+      const messages = await consumer.consume({
+        max_messages: this.options.maxMessages,
+        expires: this.options.expiresMs,
+        callback: (message) => {
+          last = Date.now();
+          sink.push(message);
+        },
+      });
       this.current = messages;
-      const watch = this.watch(messages);
-      let why = 'ended';
-      try {
-        for await (const message of messages) {
-          watch.active();
-          yield message;
-        }
-      } catch (error) {
-        why = `failed: ${describe(error)}`;
-      } finally {
-        watch.cancel();
-        this.current = undefined;
-      }
+      if (this.stopped) messages.stop();
+      const watch = this.watch(messages, () => last, (at) => (last = at));
+      const result = await messages.closed();
+      watch.cancel();
+      this.current = undefined;
       if (this.stopped) break;
+      let why = result instanceof Error ? `failed: ${describe(result)}` : 'ended';
       if (watch.stalled) why = `stalled: no message nor heartbeat for ${2 * this.heartbeatMs} ms`;
       logger.warn(`hopbus nats: the pull from consumer ${name} of stream ${stream} ${why}; pulling again`);
       failures = 1;
@@ -100,25 +107,24 @@ export class ResumingPull implements AsyncIterable<JsMsg> {
 
   /**
    * Stops `messages` once the server has sent nothing for two heartbeat intervals. Only what
-   * the server sends counts: messages, heartbeats, and the statuses that end a pull request.
+   * the server sends counts: messages (`lastActive`), heartbeats, and the statuses that end a
+   * pull request.
    */
-  private watch(messages: ConsumerMessages): { active(): void; cancel(): void; readonly stalled: boolean } {
-    let last = Date.now();
+  private watch(messages: ConsumerMessages, lastActive: () => number, setActive: (at: number) => void): { cancel(): void; readonly stalled: boolean } {
     let stalled = false;
     void (async () => {
       for await (const status of messages.status()) {
-        if (status.type === 'heartbeat' || status.type === 'discard') last = Date.now();
+        if (status.type === 'heartbeat' || status.type === 'discard') setActive(Date.now());
       }
     })().catch(() => undefined);
     const timer = setInterval(() => {
-      if (Date.now() - last <= 2 * this.heartbeatMs) return;
+      if (Date.now() - lastActive() <= 2 * this.heartbeatMs) return;
       stalled = true;
       clearInterval(timer);
       messages.stop();
     }, this.heartbeatMs / 2);
     timer.unref();
     return {
-      active: () => (last = Date.now()),
       cancel: () => clearInterval(timer),
       get stalled() {
         return stalled;

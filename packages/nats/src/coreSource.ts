@@ -1,6 +1,6 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
+import type { MessageSink, MessageSource } from './MessageSource.js';
 import { NatsDelivery } from './NatsDelivery.js';
-import type { MessageSource } from './NatsSubscription.js';
 import { fromNatsHeaders } from './recordHeaders.js';
 
 export interface CoreMessage {
@@ -16,48 +16,39 @@ export interface CoreMessage {
  * delay (lost if it drains first). offset counts the messages this subscriber received.
  */
 export function coreSource(nc: NatsConnection, topic: string, group: string): MessageSource<CoreMessage> {
-  const queue: CoreMessage[] = [];
+  let sink: MessageSink<CoreMessage> | undefined;
   let received = 0;
   let ended = false;
-  let failure: Error | undefined;
-  let waiter: (() => void) | undefined;
-  const put = (m: CoreMessage): void => {
-    if (ended) return;
-    queue.push(m);
-    waiter?.();
-  };
+  let subscription: ReturnType<NatsConnection['subscribe']> | undefined;
   const end = (error?: Error): void => {
-    failure ??= error;
+    if (ended) return;
     ended = true;
-    waiter?.();
-  };
-  const subscription = nc.subscribe(topic, {
-    queue: group,
-    callback: (error, msg) => (error ? end(error) : put({ msg, offset: ++received, deliveryCount: 1 })),
-  });
-  void subscription.closed.then((result) => end(result instanceof Error ? result : undefined));
-  const messages: AsyncIterable<CoreMessage> = {
-    [Symbol.asyncIterator]: () => ({
-      next: async (): Promise<IteratorResult<CoreMessage>> => {
-        while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (waiter = resolve));
-        waiter = undefined;
-        const value = queue.shift();
-        if (value) return { done: false, value };
-        if (failure) throw failure;
-        return { done: true, value: undefined };
-      },
-    }),
+    sink?.end(error);
   };
   return {
-    messages,
+    start: (to) => {
+      sink = to;
+      const sub = nc.subscribe(topic, {
+        queue: group,
+        callback: (error, msg) => {
+          if (error) end(error);
+          else if (!ended) to.push({ msg, offset: ++received, deliveryCount: 1 });
+        },
+      });
+      subscription = sub;
+      void sub.closed.then((result) => end(result instanceof Error ? result : undefined));
+    },
     stop: () => {
-      if (!subscription.isClosed()) subscription.unsubscribe();
+      if (subscription && !subscription.isClosed()) subscription.unsubscribe();
       end();
     },
-    toDelivery: (m, sink) => new NatsDelivery(m.msg.subject, fromNatsHeaders(m.msg.headers), m.msg.data, m.offset, m.deliveryCount, sink),
+    toDelivery: (m, owner, deadline) =>
+      new NatsDelivery(m.msg.subject, fromNatsHeaders(m.msg.headers), m.msg.data, m.offset, m.deliveryCount, m, owner, deadline),
     settle: (m, how, delayMs) => {
       if (how !== 'nack') return;
-      const timer = setTimeout(() => put({ ...m, deliveryCount: m.deliveryCount + 1 }), delayMs);
+      const timer = setTimeout(() => {
+        if (!ended) sink?.push({ ...m, deliveryCount: m.deliveryCount + 1 });
+      }, delayMs);
       timer.unref();
     },
     release: async () => undefined,

@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { MessageSource } from './MessageSource.js';
 import { NatsDelivery } from './NatsDelivery.js';
-import type { MessageSource } from './NatsSubscription.js';
 import { fromNatsHeaders } from './recordHeaders.js';
 import type { ResumingPull } from './ResumingPull.js';
 
@@ -12,9 +12,9 @@ import type { ResumingPull } from './ResumingPull.js';
  */
 export function jetStreamSource(pull: ResumingPull, nc: NatsConnection): MessageSource<JsMsg> {
   return {
-    messages: pull,
+    start: (sink) => pull.start(sink),
     stop: () => pull.stop(),
-    toDelivery: (m, sink) => new NatsDelivery(m.subject, fromNatsHeaders(m.headers), m.data, m.seq, m.info.deliveryCount, sink),
+    toDelivery: (m, owner, deadline) => new NatsDelivery(m.subject, fromNatsHeaders(m.headers), m.data, m.seq, m.info.deliveryCount, m, owner, deadline),
     settle: (m, how, delayMs) => {
       if (how === 'ack') m.ack();
       else if (how === 'nack') m.nak(delayMs > 0 ? delayMs : undefined);

@@ -16,20 +16,22 @@ export interface HeaderFields {
 
 /**
  * A record's id, key, timestamp and headers as NATS headers. `Nats-Msg-Id` comes first: the
- * server looks for it by its first occurrence in the header block.
+ * server looks for it by its first occurrence in the header block. Every name is distinct
+ * (record header names are encoded apart from ours), so append() does what set() would,
+ * without looking for an earlier value first.
  */
 export function toNatsHeaders(record: OutgoingRecord): MsgHdrs {
   const h = natsHeaders();
-  h.set(natsHeaderNames.id, encodeHeaderValue(record.id));
-  if (record.key !== undefined) h.set(natsHeaderNames.key, encodeHeaderValue(record.key));
-  h.set(natsHeaderNames.timestamp, String(record.timestamp));
-  for (const name in record.headers) h.set(encodeHeaderName(name, reserved), encodeHeaderValue(record.headers[name]!));
+  h.append(natsHeaderNames.id, encodeHeaderValue(record.id));
+  if (record.key !== undefined) h.append(natsHeaderNames.key, encodeHeaderValue(record.key));
+  h.append(natsHeaderNames.timestamp, String(record.timestamp));
+  for (const name in record.headers) h.append(encodeHeaderName(name, reserved), encodeHeaderValue(record.headers[name]!));
   return h;
 }
 
 /** Inverse of toNatsHeaders; a message without our headers gets id '', no key, timestamp 0. */
 export function fromNatsHeaders(h: MsgHdrs | undefined): HeaderFields {
-  const entries: [string, string][] = [];
+  const headers: Record<string, string> = {};
   let id = '';
   let key: string | undefined;
   let timestamp = 0;
@@ -39,9 +41,13 @@ export function fromNatsHeaders(h: MsgHdrs | undefined): HeaderFields {
       if (name === natsHeaderNames.id) id = decodeHeaderValue(value);
       else if (name === natsHeaderNames.key) key = decodeHeaderValue(value);
       else if (name === natsHeaderNames.timestamp) timestamp = Number(value);
-      else entries.push([decodeHeaderName(name), decodeHeaderValue(value)]);
+      else {
+        const decoded = decodeHeaderName(name);
+        // Assigning __proto__ would set the prototype: define it, so that it stays a header.
+        if (decoded === '__proto__') Object.defineProperty(headers, decoded, { value: decodeHeaderValue(value), enumerable: true, writable: true, configurable: true });
+        else headers[decoded] = decodeHeaderValue(value);
+      }
     }
   }
-  // fromEntries defines properties: a header named __proto__ stays a header.
-  return { id, key, timestamp, headers: Object.fromEntries(entries) };
+  return { id, key, timestamp, headers };
 }

@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { findNatsServerBinary } from './findNatsServerBinary.js';
 import { freeLoopbackPort } from './freeLoopbackPort.js';
 
-export type NatsServerAuth = { readonly user: string; readonly password: string } | { readonly token: string };
+/**
+ * How clients authenticate: a user and password, a token, an NKey user (its public key,
+ * `U...`), or decentralized JWT auth (an operator JWT, and the account JWTs the server holds in
+ * memory, by account public key; JetStream needs a system account among them).
+ */
+export type NatsServerAuth =
+  | { readonly user: string; readonly password: string }
+  | { readonly token: string }
+  | { readonly nkey: string }
+  | { readonly operatorJwt: string; readonly accountJwts: Readonly<Record<string, string>>; readonly systemAccount: string };
 
 export interface NatsServerTls {
   readonly certFile: string;
@@ -153,8 +162,7 @@ export class NatsServer {
       `max_payload: ${o.maxPayload ?? 8 * 1024 * 1024}`,
       `jetstream { store_dir: ${q(this.storeDir)}, max_memory_store: 268435456, max_file_store: 4294967296 }`,
     ];
-    if (o.auth && 'token' in o.auth) lines.push(`authorization { token: ${q(o.auth.token)} }`);
-    else if (o.auth) lines.push(`authorization { user: ${q(o.auth.user)}, password: ${q(o.auth.password)} }`);
+    if (o.auth) lines.push(...authConfig(o.auth));
     if (o.tls) {
       const ca = o.tls.caFile ? `, ca_file: ${q(o.tls.caFile)}` : '';
       lines.push(`tls { cert_file: ${q(o.tls.certFile)}, key_file: ${q(o.tls.keyFile)}${ca}, verify: ${o.tls.verify ? 'true' : 'false'} }`);
@@ -208,6 +216,16 @@ export class NatsServer {
       });
     });
   }
+}
+
+function authConfig(auth: NatsServerAuth): string[] {
+  if ('token' in auth) return [`authorization { token: ${q(auth.token)} }`];
+  if ('nkey' in auth) return [`authorization { users = [ { nkey: ${q(auth.nkey)} } ] }`];
+  if ('operatorJwt' in auth) {
+    const accounts = Object.entries(auth.accountJwts).map(([key, jwt]) => `${q(key)}: ${q(jwt)}`);
+    return [`operator: ${q(auth.operatorJwt)}`, `system_account: ${q(auth.systemAccount)}`, 'resolver: MEMORY', `resolver_preload: { ${accounts.join(', ')} }`];
+  }
+  return [`authorization { user: ${q(auth.user)}, password: ${q(auth.password)} }`];
 }
 
 /** nats-server could not bind a port that was free a moment before. */

@@ -3,7 +3,9 @@ import { HopbusError } from '@hopbus/core';
 import { freeLoopbackPort, makeRecord, NatsServer, Receiver } from '@hopbus/testing';
 import { NatsTransport } from '../src/index.js';
 import type { NatsTransportOptions } from '../src/index.js';
+import { nkeys } from '@nats-io/transport-node';
 import { makeTestCertificates } from './makeTestCertificates.js';
+import { makeTestJwts } from './makeTestJwts.js';
 
 const quiet = { warn: () => undefined };
 
@@ -96,6 +98,57 @@ describe('NatsTransport connecting', () => {
       const { error } = await failure({ servers: [server.url], tls: {}, connectTimeoutMs: 1000 });
       expect(HopbusError.hasCode(error, 'connect_failed')).toBe(true);
       expect((error as Error).message).toMatch(/certificate/i);
+    });
+  });
+
+  describe('NKey', () => {
+    const user = nkeys.createUser();
+    const seed = new TextDecoder().decode(user.getSeed());
+    let server: NatsServer;
+    beforeAll(async () => (server = await NatsServer.start({ auth: { nkey: user.getPublicKey() } })));
+    afterAll(async () => server.dispose());
+
+    it('connects with the user seed, in the options or in the URL', async () => {
+      await roundTrip({ servers: [server.url], nkeySeed: seed }, 'auth.nkey.options');
+      await roundTrip(`nats://127.0.0.1:${server.port}?nkey_seed=${seed}`, 'auth.nkey.url');
+    });
+
+    it('fails quickly with auth_failed on another seed or none', async () => {
+      const other = new TextDecoder().decode(nkeys.createUser().getSeed());
+      for (const nkeySeed of [other, undefined]) {
+        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: 10_000, ...(nkeySeed ? { nkeySeed } : {}) });
+        expect(HopbusError.hasCode(error, 'auth_failed')).toBe(true);
+        expect(ms).toBeLessThan(3000);
+      }
+    });
+  });
+
+  describe('credentials file (operator, account and user JWTs)', () => {
+    const jwts = makeTestJwts();
+    let server: NatsServer;
+    beforeAll(async () => (server = await NatsServer.start({ auth: { operatorJwt: jwts.operatorJwt, accountJwts: jwts.accountJwts, systemAccount: jwts.systemAccount } })));
+    afterAll(async () => {
+      await server.dispose();
+      rmSync(jwts.dir, { recursive: true, force: true });
+    });
+
+    it('connects with the user .creds file, in the options or in the URL', async () => {
+      await roundTrip({ servers: [server.url], credentialsFile: jwts.credsFile }, 'auth.creds.options');
+      await roundTrip(`nats://127.0.0.1:${server.port}?creds=${encodeURIComponent(jwts.credsFile)}`, 'auth.creds.url');
+    });
+
+    it('fails quickly with auth_failed when the seed does not match the JWT, or without credentials', async () => {
+      for (const credentialsFile of [jwts.wrongCredsFile, undefined]) {
+        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: 10_000, ...(credentialsFile ? { credentialsFile } : {}) });
+        expect(HopbusError.hasCode(error, 'auth_failed')).toBe(true);
+        expect(ms).toBeLessThan(3000);
+      }
+    });
+
+    it('fails with config when the credentials file is missing', async () => {
+      const { error } = await failure({ servers: [server.url], credentialsFile: `${jwts.dir}/missing.creds` });
+      expect(HopbusError.hasCode(error, 'config')).toBe(true);
+      expect((error as Error).message).toContain('missing.creds');
     });
   });
 });

@@ -28,7 +28,8 @@ export interface ResumingPullOptions {
  * short backoff) and consumes anew, with a fresh count. Messages go to the sink from the
  * connection's read (consume() with a callback: the client queues nothing), so nothing received
  * is dropped; acks go to the consumer's ack subject whatever the pull; a message the server sent
- * to an abandoned pull is redelivered after the ack timeout.
+ * to an abandoned pull is redelivered after the ack timeout. stop() drains the pull's subscription
+ * before it stops the consume, so what was on its way then still reaches the sink (see finish).
  */
 export class ResumingPull {
   private stopped = false;
@@ -56,7 +57,7 @@ export class ResumingPull {
   /** Ends the pull: the sink's end() follows once the current consume has stopped. */
   stop(): void {
     this.stopped = true;
-    this.current?.stop();
+    if (this.current) finish(this.current, this.heartbeatMs);
     this.signalStop();
   }
 
@@ -92,7 +93,7 @@ export class ResumingPull {
         },
       });
       this.current = messages;
-      if (this.stopped) messages.stop();
+      if (this.stopped) finish(messages, this.heartbeatMs);
       const watch = this.watch(messages, () => last, (at) => (last = at));
       const result = await messages.closed();
       watch.cancel();
@@ -137,6 +138,35 @@ export class ResumingPull {
     await Promise.race([new Promise((resolve) => (timer = setTimeout(resolve, ms))), this.stopSignal]);
     clearTimeout(timer);
   }
+}
+
+/**
+ * Stops `messages` without losing what the server already sent: consume()'s stop() unsubscribes
+ * at once, and a message on its way then (the pull request stays open on the server until it
+ * expires) is dropped by the client and waits out the ack timeout. So the subscription is drained
+ * first: the server sees the unsubscribe (and delivers nothing more to our pull requests), and what
+ * arrived before the round trip still goes to the sink. Only then is the consume stopped (after
+ * `limitMs` at the latest, when the connection is down and the round trip waits).
+ */
+function finish(messages: ConsumerMessages, limitMs: number): void {
+  // Not in the client's types: the subscription on the pull's inbox.
+  const sub = (messages as unknown as { sub?: { drain(): Promise<void>; isClosed(): boolean } }).sub;
+  if (!sub || sub.isClosed()) {
+    messages.stop();
+    return;
+  }
+  let drained: Promise<void>;
+  try {
+    drained = sub.drain();
+  } catch {
+    drained = Promise.resolve();
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+  void Promise.race([drained.catch(() => undefined), limit]).then(() => {
+    clearTimeout(timer);
+    messages.stop();
+  });
 }
 
 function describe(error: unknown): string {

@@ -1,14 +1,22 @@
 import type { OutgoingRecord } from '../transport/Transport.js';
 
+/** Records per chunk: appends fill the last chunk, trimming drops whole chunks, nothing is copied. */
+const chunkSize = 4096;
+
 /**
  * The records of one topic, in publish order, as one partition. Records are kept after
  * delivery so that a new group can start at the earliest; `trim()` drops the oldest once
  * every group has settled them and more than `maxRetained` are held.
  */
 export class MemoryTopic {
-  private records: OutgoingRecord[] = [];
-  /** Offset of records[0]. */
+  /** Full chunks then the one being filled; chunks[0][0] is the record at chunkBase. */
+  private readonly chunks: OutgoingRecord[][] = [[]];
+  private chunksHead = 0;
+  /** Offset of chunks[chunksHead][0]. */
+  private chunkBase = 0;
+  /** Offset of the oldest record held; records below it in the first chunk were trimmed. */
   private baseOffset = 0;
+  private end = 0;
   private readonly listeners = new Set<() => void>();
 
   constructor(
@@ -17,7 +25,7 @@ export class MemoryTopic {
   ) {}
 
   get endOffset(): number {
-    return this.baseOffset + this.records.length;
+    return this.end;
   }
 
   get startOffset(): number {
@@ -25,7 +33,13 @@ export class MemoryTopic {
   }
 
   append(record: OutgoingRecord): void {
-    this.records.push(record);
+    let last = this.chunks[this.chunks.length - 1]!;
+    if (last.length === chunkSize) {
+      last = [];
+      this.chunks.push(last);
+    }
+    last.push(record);
+    this.end++;
   }
 
   /** Wakes every waiting consumer; called once per published batch. */
@@ -34,7 +48,9 @@ export class MemoryTopic {
   }
 
   at(offset: number): OutgoingRecord | undefined {
-    return this.records[offset - this.baseOffset];
+    if (offset < this.baseOffset || offset >= this.end) return undefined;
+    const relative = offset - this.chunkBase;
+    return this.chunks[this.chunksHead + Math.floor(relative / chunkSize)]![relative % chunkSize];
   }
 
   onAppend(listener: () => void): () => void {
@@ -44,11 +60,18 @@ export class MemoryTopic {
 
   /** Drops records below `lowWatermark` while more than maxRetained are held. */
   trim(lowWatermark: number): void {
-    const excess = this.records.length - this.maxRetained;
+    const excess = this.end - this.baseOffset - this.maxRetained;
     const droppable = Math.min(excess, lowWatermark - this.baseOffset);
-    if (droppable > 0) {
-      this.records = this.records.slice(droppable);
-      this.baseOffset += droppable;
+    if (droppable <= 0) return;
+    this.baseOffset += droppable;
+    while (this.chunks.length - this.chunksHead > 1 && this.chunkBase + chunkSize <= this.baseOffset) {
+      this.chunks[this.chunksHead++] = [];
+      this.chunkBase += chunkSize;
     }
+    if (this.chunksHead > 64) {
+      this.chunks.splice(0, this.chunksHead);
+      this.chunksHead = 0;
+    }
+    // Records below baseOffset in the first chunk are no longer reachable through at().
   }
 }

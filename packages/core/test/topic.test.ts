@@ -53,7 +53,15 @@ describe('codecs', () => {
   });
 
   it('refuses bytes that are not UTF-8', () => {
-    expect(() => jsonCodec<unknown>().decode(new Uint8Array([0xff, 0xfe]))).toThrow();
+    expect(() => jsonCodec<unknown>().decode(new Uint8Array([0xff, 0xfe]))).toThrow(/not valid UTF-8/);
+    // A lone surrogate encoded as bytes, inside otherwise valid JSON, is refused too.
+    expect(() => jsonCodec<unknown>().decode(new Uint8Array([0x22, 0xed, 0xa0, 0x80, 0x22]))).toThrow(/not valid UTF-8/);
+  });
+
+  it('decodes a view into a larger buffer, and refuses a byte-order mark as JSON does', () => {
+    const bytes = Buffer.from('xx{"a":1}yy');
+    expect(jsonCodec<unknown>().decode(bytes.subarray(2, 9))).toEqual({ a: 1 });
+    expect(() => jsonCodec<unknown>().decode(Buffer.from('\uFEFF{"a":1}'))).toThrow(SyntaxError);
   });
 
   it('passes raw bytes through', () => {

@@ -1,4 +1,4 @@
-import { Buffer, isUtf8 } from 'node:buffer';
+import { Buffer } from 'node:buffer';
 import { safeJsonParse } from './safeJsonParse.js';
 
 /** Turns payloads into bytes and back. `decode` throws on bad input; the runtime dead-letters it. */
@@ -9,10 +9,15 @@ export interface Codec<T> {
   decode(data: Uint8Array): T;
 }
 
+/** Strict: invalid UTF-8 throws instead of turning into U+FFFD; a BOM is kept (JSON.parse then refuses it). */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
 function utf8Text(data: Uint8Array): string {
-  const bytes = Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  if (!isUtf8(bytes)) throw new TypeError('the payload is not valid UTF-8');
-  return bytes.toString('utf8');
+  try {
+    return strictUtf8.decode(data);
+  } catch {
+    throw new TypeError('the payload is not valid UTF-8');
+  }
 }
 
 /** JSON in UTF-8; the default. Decoding is safe against `__proto__` and `constructor` keys. */

@@ -43,21 +43,25 @@ export abstract class PullSubscription<D extends PullDelivery & Delivery, G exte
   private async next(): Promise<IteratorResult<Delivery, undefined>> {
     for (;;) {
       if (this.draining) return done;
+      const delivery = this.poll();
+      if (delivery) return { done: false, value: delivery };
       if (this.group.failure) {
         this.error = this.group.failure;
         void this.drain();
         return done;
       }
-      if (this.held < this.options.maxInFlight) {
-        const delivery = this.take(now());
-        if (delivery) {
-          this.held++;
-          this.group.inFlight.add(delivery);
-          return { done: false, value: delivery };
-        }
-      }
       await this.sleep();
     }
+  }
+
+  poll(): D | undefined {
+    if (this.draining || this.group.failure || this.held >= this.options.maxInFlight) return undefined;
+    const delivery = this.take(now());
+    if (delivery) {
+      this.held++;
+      this.group.inFlight.add(delivery);
+    }
+    return delivery;
   }
 
   private sleep(): Promise<void> {

@@ -12,11 +12,6 @@ import { Mailboxes } from './Mailboxes.js';
 import { backoffDelay } from './retry.js';
 import { validatePayload } from './validatePayload.js';
 
-interface Work {
-  readonly delivery: Delivery;
-  readonly payload: unknown;
-}
-
 /**
  * Runs one handler: pulls from its subscription only while the pull window has room, routes
  * each message to the mailbox of its key, retries a throwing handler in place, dead-letters
@@ -25,7 +20,7 @@ interface Work {
 export class Consumer {
   private subscription: Subscription | undefined;
   private pulling: Promise<void> = Promise.resolve();
-  private readonly mailboxes: Mailboxes<Work>;
+  private readonly mailboxes: Mailboxes<DeliveryContext>;
   private readonly running = new Set<Delivery>();
   private stopping = false;
   /** Wakes retry back-offs when the bus stops. */
@@ -40,7 +35,7 @@ export class Consumer {
     private readonly logger: Logger,
     private readonly tracing: Tracing,
   ) {
-    this.mailboxes = new Mailboxes(binding.concurrency, (work) => this.handle(work));
+    this.mailboxes = new Mailboxes(binding.concurrency, (context) => this.handle(context));
   }
 
   async start(): Promise<void> {
@@ -51,13 +46,29 @@ export class Consumer {
 
   private async pull(subscription: Subscription): Promise<void> {
     try {
-      for await (const delivery of subscription) this.dispatch(delivery);
+      for await (const delivery of subscription) {
+        this.dispatch(delivery);
+        this.dispatchReady(subscription);
+      }
     } catch (error) {
       if (!this.stopping) {
         this.logger.error(`The subscription of ${this.describe()} failed; it receives nothing more until the bus restarts.`, {
           error: (error as Error).message,
         });
       }
+    }
+  }
+
+  /**
+   * Takes what is ready without waiting, at most one pull window per burst so that a stream
+   * that never runs dry still lets the iteration (and with it the event loop) turn.
+   */
+  private dispatchReady(subscription: Subscription): void {
+    if (subscription.poll === undefined) return;
+    for (let taken = 0; taken < this.binding.maxInFlight && !this.stopping; taken++) {
+      const delivery = subscription.poll();
+      if (delivery === undefined) return;
+      this.dispatch(delivery);
     }
   }
 
@@ -96,29 +107,28 @@ export class Consumer {
       return;
     }
     if (this.stopping) delivery.nack(0);
-    else this.mailboxes.push(key, { delivery, payload });
+    else this.mailboxes.push(key, new DeliveryContext(delivery, payload, this.drainTimedOut.signal, this.causedPublish));
   }
 
   /**
    * Never rejects: every outcome settles the delivery. A handler that returns without a promise
    * settles synchronously and no promise is made; the retry path is in `recover()`.
    */
-  private handle(work: Work): Promise<void> | undefined {
-    const { delivery } = work;
-    const context = new DeliveryContext(delivery, this.drainTimedOut.signal, this.causedPublish);
+  private handle(context: DeliveryContext): Promise<void> | undefined {
+    const { delivery } = context;
     const traced = this.tracing.startProcess(delivery, this.binding);
     let result: unknown;
     try {
-      result = this.invoke(work.payload, context, traced);
+      result = this.invoke(context, traced);
     } catch (error) {
-      return this.tracked(delivery, this.recover(work, context, traced, error));
+      return this.tracked(delivery, this.recover(context, traced, error));
     }
     if (result instanceof Promise) {
       return this.tracked(
         delivery,
         result.then(
           () => this.succeeded(delivery, traced),
-          (error: unknown) => this.recover(work, context, traced, error),
+          (error: unknown) => this.recover(context, traced, error),
         ),
       );
     }
@@ -127,8 +137,9 @@ export class Consumer {
   }
 
   /** One handler call, inside the trace's and the cause's context when they are needed. */
-  private invoke(payload: unknown, context: DeliveryContext, traced: ProcessTrace): unknown {
+  private invoke(context: DeliveryContext, traced: ProcessTrace): unknown {
     const { call, tracksCause } = this.binding;
+    const { payload } = context;
     const direct = (): unknown => (tracksCause ? currentCause.run(context, call, payload, context) : call(payload, context));
     if (traced === ProcessTrace.none) return direct();
     return traced.run(direct);
@@ -146,8 +157,8 @@ export class Consumer {
   }
 
   /** After a throw: retries in place with back-off, dead-letters after the last attempt, hands back on stop. */
-  private async recover(work: Work, context: DeliveryContext, traced: ProcessTrace, firstError: unknown): Promise<void> {
-    const { delivery, payload } = work;
+  private async recover(context: DeliveryContext, traced: ProcessTrace, firstError: unknown): Promise<void> {
+    const { delivery } = context;
     const { retry } = this.binding;
     let error = firstError;
     try {
@@ -169,7 +180,7 @@ export class Consumer {
         }
         context.attempt++;
         try {
-          const result = this.invoke(payload, context, traced);
+          const result = this.invoke(context, traced);
           if (result instanceof Promise) await result;
           delivery.ack();
           return;
@@ -238,7 +249,7 @@ export class Consumer {
     this.stopping = true;
     this.stopRequested.abort();
     const drained = this.subscription?.drain() ?? Promise.resolve();
-    for (const work of this.mailboxes.takeQueued()) work.delivery.nack(0);
+    for (const context of this.mailboxes.takeQueued()) context.delivery.nack(0);
     if (!(await settlesWithin(this.mailboxes.idle(), timeoutMs))) {
       this.drainTimedOut.abort(new HopbusError('handler', `The bus stopped and the drain timeout of ${timeoutMs} ms passed.`));
       if (!(await settlesWithin(this.mailboxes.idle(), Math.min(1000, timeoutMs)))) {

@@ -8,12 +8,17 @@ import type { PublishOptions } from './Publisher.js';
 /** Publishes on behalf of a handler, with the message it handles as the cause. */
 export type CausedPublish = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause) => Promise<void>;
 
-/** The MessageContext of one delivery: reads through to the delivery. */
+/**
+ * The MessageContext of one delivery: reads through to the delivery. The runtime also queues it
+ * in the mailboxes as the unit of work (the delivery and its decoded payload): one object per
+ * message. `delivery` and `payload` are not part of MessageContext.
+ */
 export class DeliveryContext implements MessageContext, Cause {
   attempt = 1;
 
   constructor(
-    private readonly delivery: Delivery,
+    readonly delivery: Delivery,
+    readonly payload: unknown,
     readonly signal: AbortSignal,
     private readonly causedPublish: CausedPublish,
   ) {}

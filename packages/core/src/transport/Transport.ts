@@ -46,6 +46,12 @@ export interface Subscription extends AsyncIterable<Delivery> {
   drain(): Promise<void>;
   /** Resolves when the subscription has ended: to an Error if it failed. Never rejects. */
   readonly closed: Promise<void | Error>;
+  /**
+   * Optional: the next delivery if one is ready now within the pull window, else undefined;
+   * never waits. The runtime uses it to take a burst after one awaited delivery, so a busy
+   * stream costs one promise per burst instead of one per record.
+   */
+  poll?(): Delivery | undefined;
 }
 
 export type StartPosition = 'earliest' | 'latest';

@@ -118,17 +118,27 @@ export class Bus {
     this.state = 'stopped';
   }
 
-  private readonly publishCaused = async <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {
-    const created = this.records.create(topic, payload, options, cause);
-    await this.send([created instanceof Promise ? await created : created]);
+  /** Not async: a publish that validates synchronously costs the transport's promise and no other. */
+  private readonly publishCaused = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {
+    try {
+      const created = this.records.create(topic, payload, options, cause);
+      return created instanceof Promise ? created.then((record) => this.send([record])) : this.send([created]);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   };
 
-  private async send(records: OutgoingRecord[]): Promise<void> {
+  /** Rejects (never throws) when the bus is stopped or the transport refuses. */
+  private send(records: OutgoingRecord[]): Promise<void> {
     if (this.state === 'stopped') {
-      throw new HopbusError('transport_closed', 'The bus was stopped: it publishes nothing more. Create a new bus to go on.');
+      return Promise.reject(new HopbusError('transport_closed', 'The bus was stopped: it publishes nothing more. Create a new bus to go on.'));
     }
-    if (!this.connected) await this.connect();
-    await this.tracing.publish(records, this.publishRecords);
+    if (!this.connected) return this.connect().then(() => this.tracing.publish(records, this.publishRecords));
+    try {
+      return this.tracing.publish(records, this.publishRecords);
+    } catch (error) {
+      return Promise.reject(error as Error);
+    }
   }
 
   private readonly publishRecords = (records: readonly OutgoingRecord[]): Promise<void> => this.transport.publish(records);

@@ -3,23 +3,19 @@ import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
-import { encodeBatch, encodedRecordBytes } from './encodeBatch.js';
+import { encodeBatchInto } from './encodeBatch.js';
 import { dirMode, openFile, readAt, syncData, syncDirSync, writeAll, writeFileAtomicSync } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import type { LogRecord } from './LogRecord.js';
 import { batchFormat } from './batchFormat.js';
+import { PendingWrite } from './PendingWrite.js';
 import { checkBatch, decodeBatch } from './readBatch.js';
 import { scanSegment } from './scanSegment.js';
 import { Segment, segmentName } from './Segment.js';
 
-interface PendingAppend {
-  readonly records: readonly OutgoingRecord[];
-  readonly sizes: number[];
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
-}
-
 const segmentFile = /^(\d{20})\.log$/;
+/** A group commit's encode buffer is kept for the next one up to this size. */
+const keptScratchBytes = 4 * 1024 * 1024;
 
 /**
  * One partition: an ordered list of segments, the last one active. Appends are group-committed:
@@ -29,7 +25,9 @@ const segmentFile = /^(\d{20})\.log$/;
  */
 export class LogPartition {
   private segments: Segment[] = [];
-  private pending: PendingAppend[] = [];
+  private pending: PendingWrite | undefined;
+  /** Reused by every group commit (writes are one at a time): no allocation per commit. */
+  private scratch: Buffer | undefined;
   private flushing: Promise<void> | undefined;
   private readonly listeners = new Set<() => void>();
   private failure: Error | undefined;
@@ -205,87 +203,92 @@ export class LogPartition {
   append(records: readonly OutgoingRecord[]): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
     if (this.closed) return Promise.reject(new HopbusError('transport_closed', `Cannot append to ${this.topic}: the log is closed.`));
-    let sizes: number[];
+    const pending = (this.pending ??= new PendingWrite());
     try {
-      sizes = records.map(encodedRecordBytes);
+      pending.add(records);
     } catch (error) {
       return Promise.reject(error);
     }
-    return new Promise<void>((resolve, reject) => {
-      this.pending.push({ records, sizes, resolve, reject });
-      this.flushing ??= Promise.resolve().then(() => this.flushLoop());
-    });
+    this.flushing ??= Promise.resolve().then(() => this.flushLoop());
+    return pending.done;
   }
 
   private async flushLoop(): Promise<void> {
-    while (this.pending.length > 0) {
-      const jobs = this.pending;
-      this.pending = [];
+    for (let pending = this.pending; pending && pending.records.length > 0; pending = this.pending) {
+      this.pending = undefined;
       try {
         if (this.failure) throw this.failure;
-        await this.write(jobs);
-        for (const job of jobs) job.resolve();
+        await this.write(pending.records, pending.sizes);
+        pending.resolve();
       } catch (cause) {
         this.failure ??= HopbusError.is(cause)
           ? cause
           : new HopbusError('publish_failed', `Writing to ${this.dir} failed (${(cause as Error).message}). Free disk space or fix permissions, then reopen the log.`, { cause });
-        for (const job of jobs) job.reject(this.failure);
+        pending.reject(this.failure);
       }
     }
     this.flushing = undefined;
   }
 
-  private async write(jobs: readonly PendingAppend[]): Promise<void> {
+  /**
+   * Writes `records` (all that arrived since the last write) as consecutive batches of at most
+   * maxBatchBytes (a bigger record gets its own), in one buffer, one write and (fsync 'always')
+   * one fdatasync: that is where the time goes, so appends share them.
+   */
+  private async write(records: readonly OutgoingRecord[], sizes: readonly number[]): Promise<void> {
+    const batchEnds: number[] = [];
+    const batchBytes: number[] = [];
+    let bytes = 0;
+    for (let i = 0; i < records.length; i++) {
+      const size = sizes[i]!;
+      if (bytes > 0 && bytes + size > this.options.maxBatchBytes) {
+        batchEnds.push(i);
+        batchBytes.push(bytes + batchFormat.headerBytes);
+        bytes = 0;
+      }
+      bytes += size;
+    }
+    batchEnds.push(records.length);
+    batchBytes.push(bytes + batchFormat.headerBytes);
     let total = 0;
-    for (const job of jobs) for (const size of job.sizes) total += size;
+    for (const batch of batchBytes) total += batch;
+
     let segment = this.segments[this.segments.length - 1]!;
     if (segment.size > 0 && (segment.size + total > this.options.segmentBytes || Date.now() - segment.createdAt >= this.options.segmentMs)) {
       segment = await this.roll(segment);
     }
-    const buffers: Buffer[] = [];
+    const buf = this.scratchOf(total);
     const indexEntries: number[] = [];
     let offset = segment.nextOffset;
     let position = segment.size;
     let lastIndexed = segment.lastIndexedPosition;
-    let first: number | undefined;
     let max = segment.maxTimestamp;
-    const flush = (records: readonly OutgoingRecord[], from: number, to: number, bytes: number): void => {
-      const batch = encodeBatch(records, from, to, offset, bytes + batchFormat.headerBytes);
+    let at = 0;
+    let from = 0;
+    for (let b = 0; b < batchEnds.length; b++) {
+      const to = batchEnds[b]!;
+      const batch = batchBytes[b]!;
+      encodeBatchInto(buf, at, records, from, to, offset, batch);
       if (position > 0 && position - lastIndexed >= this.options.indexIntervalBytes) {
         indexEntries.push(offset, position);
         lastIndexed = position;
       }
-      first ??= batch.readIntLE(24, 6);
-      max = Math.max(max, batch.readIntLE(32, 6));
-      buffers.push(batch);
+      max = Math.max(max, buf.readIntLE(at + 32, 6));
       offset += to - from;
-      position += batch.byteLength;
-    };
-    // One batch per job, or several when a job is bigger than maxBatchBytes; small jobs share
-    // nothing but the write and the sync, which is where the time goes.
-    for (const job of jobs) {
-      let from = 0;
-      let bytes = 0;
-      for (let i = 0; i < job.records.length; i++) {
-        const size = job.sizes[i]!;
-        if (i > from && bytes + size > this.options.maxBatchBytes) {
-          flush(job.records, from, i, bytes);
-          from = i;
-          bytes = 0;
-        }
-        bytes += size;
-      }
-      if (job.records.length > from) flush(job.records, from, job.records.length, bytes);
+      position += batch;
+      at += batch;
+      from = to;
     }
+    const first = buf.readIntLE(24, 6);
     if (offset > batchFormat.maxOffset) throw new HopbusError('publish_failed', `Partition ${this.dir} is out of offsets.`);
-    await writeAll(segment.fd, buffers, segment.size);
+    await writeAll(segment.fd, [buf.subarray(0, total)], segment.size);
     if (indexEntries.length > 0) {
       const before = segment.entryCount;
       for (let i = 0; i < indexEntries.length; i += 2) segment.addEntry(indexEntries[i]!, indexEntries[i + 1]!);
       if (segment.indexFd === undefined) segment.indexFd = await openFile(segment.indexPath);
-      const bytes = segment.indexBytes(before);
-      await writeAll(segment.indexFd, [bytes], segment.indexFileBytes);
-      segment.indexFileBytes += bytes.byteLength;
+      const indexBytes = segment.indexBytes(before);
+      await writeAll(segment.indexFd, [indexBytes], segment.indexFileBytes);
+      segment.indexFileBytes += indexBytes.byteLength;
     }
     if (this.options.fsync === 'always') await syncData(segment.fd);
     else this.dirty = true;
@@ -294,6 +297,14 @@ export class LogPartition {
     segment.firstTimestamp ??= first;
     segment.maxTimestamp = max;
     for (const listener of this.listeners) listener();
+  }
+
+  /** A buffer of at least `bytes` for one group commit: the kept one when it is big enough. */
+  private scratchOf(bytes: number): Buffer {
+    if (this.scratch && this.scratch.byteLength >= bytes) return this.scratch;
+    const buf = Buffer.allocUnsafe(Math.max(bytes, 64 * 1024));
+    if (buf.byteLength <= keptScratchBytes) this.scratch = buf;
+    return buf;
   }
 
   /** Seals `segment` (synced unless fsync 'never') and starts the next one. */

@@ -34,12 +34,18 @@ export function encodedRecordBytes(record: OutgoingRecord): number {
  */
 export function encodeBatch(records: readonly OutgoingRecord[], from: number, to: number, baseOffset: number, bytes: number): Buffer {
   const buf = Buffer.allocUnsafe(bytes);
+  encodeBatchInto(buf, 0, records, from, to, baseOffset, bytes);
+  return buf;
+}
+
+/** encodeBatch, written into `buf[start, start + bytes)`: group commits encode many batches into one buffer. */
+export function encodeBatchInto(buf: Buffer, start: number, records: readonly OutgoingRecord[], from: number, to: number, baseOffset: number, bytes: number): void {
   const first = Math.trunc(records[from]!.timestamp);
   let max = first;
-  let at = batchFormat.headerBytes;
+  let at = start + batchFormat.headerBytes;
   for (let i = from; i < to; i++) {
     const record = records[i]!;
-    const start = at;
+    const recordStart = at;
     const timestamp = Math.trunc(record.timestamp);
     if (timestamp > max) max = timestamp;
     at += 4;
@@ -75,17 +81,16 @@ export function encodeBatch(records: readonly OutgoingRecord[], from: number, to
     at += 4;
     buf.set(data, at);
     at += data.byteLength;
-    buf.writeUInt32LE(at - start - 4, start);
+    buf.writeUInt32LE(at - recordStart - 4, recordStart);
   }
-  buf.writeUInt32LE(bytes - 4, 0);
-  buf.writeUInt8(batchFormat.version, 8);
-  buf.writeUIntLE(0, 9, 3);
-  writeUint48(buf, baseOffset, 12);
-  buf.writeUInt32LE(to - from, 20);
-  writeInt64(buf, first, 24);
-  writeInt64(buf, max, 32);
-  buf.writeUInt32LE(crc32c(buf.subarray(8)), 4);
-  return buf;
+  buf.writeUInt32LE(bytes - 4, start);
+  buf.writeUInt8(batchFormat.version, start + 8);
+  buf.writeUIntLE(0, start + 9, 3);
+  writeUint48(buf, baseOffset, start + 12);
+  buf.writeUInt32LE(to - from, start + 20);
+  writeInt64(buf, first, start + 24);
+  writeInt64(buf, max, start + 32);
+  buf.writeUInt32LE(crc32c(buf.subarray(start + 8, start + bytes)), start + 4);
 }
 
 function writeInt48(buf: Buffer, value: number, at: number): void {

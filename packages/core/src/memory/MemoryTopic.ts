@@ -3,6 +3,9 @@ import type { OutgoingRecord } from '../transport/Transport.js';
 /** Records per chunk: appends fill the last chunk, trimming drops whole chunks, nothing is copied. */
 const chunkSize = 4096;
 
+/** Stands in for a trimmed record in a chunk still in use (keeps the chunk's element kind stable). */
+const released: OutgoingRecord = Object.freeze({ id: '', topic: '', headers: Object.freeze({}), data: new Uint8Array(0), timestamp: 0 });
+
 /**
  * The records of one topic, in publish order, as one partition. Records are kept after
  * delivery so that a new group can start at the earliest; `trim()` drops the oldest once
@@ -72,6 +75,8 @@ export class MemoryTopic {
       this.chunks.splice(0, this.chunksHead);
       this.chunksHead = 0;
     }
-    // Records below baseOffset in the first chunk are no longer reachable through at().
+    // Let go of the trimmed records still in the first chunk, so the garbage collector can take them.
+    const first = this.chunks[this.chunksHead]!;
+    for (let i = 0, end = Math.min(first.length, this.baseOffset - this.chunkBase); i < end; i++) first[i] = released;
   }
 }

@@ -1,13 +1,9 @@
 import { PullGroup } from '../pull/PullGroup.js';
+import { RedeliveryQueue } from '../pull/RedeliveryQueue.js';
 import type { StartPosition } from '../transport/Transport.js';
 import { now } from '../util/now.js';
 import type { MemoryDelivery } from './MemoryDelivery.js';
 import type { MemoryTopic } from './MemoryTopic.js';
-
-interface PendingRedelivery {
-  readonly offset: number;
-  readonly readyAt: number;
-}
 
 /**
  * The position of one consumer group on one topic: the next new offset, records waiting to be
@@ -16,7 +12,8 @@ interface PendingRedelivery {
  */
 export class MemoryGroup extends PullGroup<MemoryDelivery> {
   nextOffset: number;
-  private readonly redeliveries: PendingRedelivery[] = [];
+  /** Offsets handed back, in offset order once due. */
+  private readonly redeliveries = new RedeliveryQueue<number>((a, b) => a < b);
   /** Deliveries so far, for records that were handed back at least once. */
   private readonly deliveryCounts = new Map<number, number>();
   private stopListening: () => void;
@@ -34,15 +31,13 @@ export class MemoryGroup extends PullGroup<MemoryDelivery> {
 
   /** The offset of the next record to hand out (redeliveries that are due first), or -1; sets takenCount. */
   take(at: number): number {
-    if (this.redeliveries.length > 0) {
-      for (let i = 0; i < this.redeliveries.length; i++) {
-        const pending = this.redeliveries[i]!;
-        if (pending.readyAt > at) continue;
-        this.redeliveries.splice(i, 1);
-        const count = (this.deliveryCounts.get(pending.offset) ?? 1) + 1;
-        this.deliveryCounts.set(pending.offset, count);
+    if (this.redeliveries.size > 0) {
+      const offset = this.redeliveries.take(at);
+      if (offset !== undefined) {
+        const count = (this.deliveryCounts.get(offset) ?? 1) + 1;
+        this.deliveryCounts.set(offset, count);
         this.takenCount = count;
-        return pending.offset;
+        return offset;
       }
     }
     if (this.nextOffset < this.topic.startOffset) this.nextOffset = this.topic.startOffset;
@@ -59,15 +54,14 @@ export class MemoryGroup extends PullGroup<MemoryDelivery> {
   /** Deliver `offset` again after `delayMs`. */
   redeliver(offset: number, delayMs: number): void {
     if (!this.deliveryCounts.has(offset)) this.deliveryCounts.set(offset, 1);
-    this.redeliveries.push({ offset, readyAt: now() + delayMs });
-    this.redeliveries.sort((a, b) => a.offset - b.offset);
+    this.redeliveries.add(offset, now() + delayMs);
     this.wakeAfter(delayMs);
   }
 
   /** The lowest offset this group has not settled: records below it may be dropped. */
   lowWatermark(): number {
     let low = this.nextOffset;
-    for (const pending of this.redeliveries) low = Math.min(low, pending.offset);
+    for (const offset of this.redeliveries.values()) low = Math.min(low, offset);
     for (const delivery of this.inFlight) low = Math.min(low, delivery.offset);
     return low;
   }

@@ -2,17 +2,12 @@ import { PullDelivery } from '@hopbus/core';
 import type { Delivery, DeliveryOwner } from '@hopbus/core';
 import type { LogRecord } from './LogRecord.js';
 
-/** A record handed to a consumer; the first of ack, nack, term settles it, later calls are ignored. */
+/**
+ * A record handed to a consumer; the first of ack, nack, term settles it, later calls are
+ * ignored. The record's fields are read through from `record` (which decodes them on first
+ * read), so a delivery costs one small object.
+ */
 export class LogDelivery extends PullDelivery implements Delivery {
-  readonly id: string;
-  readonly topic: string;
-  readonly key: string | undefined;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly data: Uint8Array;
-  readonly timestamp: number;
-  readonly partition: number;
-  readonly offset: number;
-
   constructor(
     readonly record: LogRecord,
     readonly deliveryCount: number,
@@ -22,13 +17,37 @@ export class LogDelivery extends PullDelivery implements Delivery {
     deadline: number,
   ) {
     super(owner, deadline);
-    this.id = record.id;
-    this.topic = record.topic;
-    this.key = record.key;
-    this.headers = record.headers;
-    this.data = record.data;
-    this.timestamp = record.timestamp;
-    this.partition = record.partition;
-    this.offset = record.offset;
+  }
+
+  get id(): string {
+    return this.record.id;
+  }
+
+  get topic(): string {
+    return this.record.topic;
+  }
+
+  get key(): string | undefined {
+    return this.record.key;
+  }
+
+  get headers(): Readonly<Record<string, string>> {
+    return this.record.headers;
+  }
+
+  get data(): Uint8Array {
+    return this.record.data;
+  }
+
+  get timestamp(): number {
+    return this.record.timestamp;
+  }
+
+  get partition(): number {
+    return this.record.partition;
+  }
+
+  get offset(): number {
+    return this.record.offset;
   }
 }

@@ -3,6 +3,7 @@ import type { LogDelivery } from './LogDelivery.js';
 import type { LogPartition } from './LogPartition.js';
 import type { LogRecord } from './LogRecord.js';
 import type { LogTopic } from './LogTopic.js';
+import type { StoredRecord } from './StoredRecord.js';
 
 /** One partition as seen by a group. */
 interface PartitionCursor {
@@ -22,7 +23,7 @@ interface PartitionCursor {
   fetching: boolean;
 }
 
-interface PendingRedelivery {
+export interface PendingRedelivery {
   readonly record: LogRecord;
   readonly deliveryCount: number;
   readonly readyAt: number;
@@ -65,14 +66,22 @@ export class LogGroup extends PullGroup<LogDelivery> {
     return this.cursors.map((c) => c.committed);
   }
 
-  /** The next record to hand out and its delivery count; due redeliveries first. Starts reads as needed; never waits. */
-  take(now: number): { record: LogRecord; deliveryCount: number } | undefined {
+  /**
+   * The first redelivery that is due (kept in partition and offset order), taken out of the
+   * queue; undefined when none is. Redeliveries go before new records.
+   */
+  takeRedelivery(): PendingRedelivery | undefined {
+    if (this.redeliveries.length === 0) return undefined;
+    // Redelivery times are on Date.now(); PullSubscription's `at` is the clock of ack deadlines.
+    const now = Date.now();
     for (let i = 0; i < this.redeliveries.length; i++) {
-      const pending = this.redeliveries[i]!;
-      if (pending.readyAt > now) continue;
-      this.redeliveries.splice(i, 1);
-      return { record: pending.record, deliveryCount: pending.deliveryCount + 1 };
+      if (this.redeliveries[i]!.readyAt <= now) return this.redeliveries.splice(i, 1)[0];
     }
+    return undefined;
+  }
+
+  /** The next record not handed out yet, partitions in turn. Starts reads as needed; never waits. */
+  takeNext(): LogRecord | undefined {
     const count = this.cursors.length;
     for (let i = 0; i < count; i++) {
       const cursor = this.cursors[(this.nextCursor + i) % count]!;
@@ -83,8 +92,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
           cursor.head = 0;
           this.fetch(cursor); // read ahead while this record is handled
         }
-        this.nextCursor = (this.nextCursor + i + 1) % count;
-        return { record, deliveryCount: 1 };
+        if (count > 1) this.nextCursor = (this.nextCursor + i + 1) % count;
+        return record;
       }
       this.fetch(cursor);
     }
@@ -97,7 +106,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
     cursor.fetching = true;
     const generation = this.generation;
     const from = cursor.fetchOffset;
-    const out: LogRecord[] = [];
+    const out: StoredRecord[] = [];
     cursor.partition.read(from, this.fetchBytes, out, cursor.position).then(
       ({ next, position }) => {
         cursor.fetching = false;
@@ -137,7 +146,12 @@ export class LogGroup extends PullGroup<LogDelivery> {
     if (delivery.generation !== this.generation) return;
     const cursor = this.cursors[delivery.partition];
     if (!cursor) return;
-    if (delivery.offset === cursor.committed) this.advance(cursor, cursor.committed + 1);
+    if (delivery.offset === cursor.committed) {
+      if (cursor.settled.size === 0 && cursor.gaps.size === 0) {
+        cursor.committed++; // in order, the common case: nothing to look up
+        this.dirty = true;
+      } else this.advance(cursor, cursor.committed + 1);
+    }
     else if (delivery.offset > cursor.committed) cursor.settled.add(delivery.offset);
   }
 

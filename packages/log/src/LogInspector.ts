@@ -3,6 +3,7 @@ import { readAllGroupOffsets } from './groupOffsetsFile.js';
 import { readRetention } from './retentionFile.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogRecord } from './LogRecord.js';
+import type { StoredRecord } from './StoredRecord.js';
 import { LogStore } from './LogStore.js';
 import type { LogTopic } from './LogTopic.js';
 
@@ -124,9 +125,9 @@ export class LogInspector {
     let offset = options.timestamp !== undefined ? await partition.offsetForTimestamp(options.timestamp) : (options.offset ?? partition.startOffset);
     const records: LogRecord[] = [];
     while (records.length < limit && offset < partition.endOffset) {
-      const out: LogRecord[] = [];
+      const out: StoredRecord[] = [];
       const { next } = await partition.read(offset, this.store.options.fetchBytes, out);
-      for (const record of out) if (records.length < limit) records.push(record);
+      for (const record of out) if (records.length < limit) records.push(record.toJSON());
       if (next <= offset) break;
       offset = next;
     }

@@ -6,11 +6,11 @@ import { CorruptLogError } from './CorruptLogError.js';
 import { encodeBatchInto } from './encodeBatch.js';
 import { dirMode, openFile, readAt, syncData, syncDirSync, writeAll, writeFileAtomicSync } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
-import type { LogRecord } from './LogRecord.js';
 import { batchFormat } from './batchFormat.js';
 import { PendingWrite } from './PendingWrite.js';
 import { checkBatch, decodeBatch } from './readBatch.js';
 import { scanSegment } from './scanSegment.js';
+import type { StoredRecord } from './StoredRecord.js';
 import { Segment, segmentName } from './Segment.js';
 
 const segmentFile = /^(\d{20})\.log$/;
@@ -335,7 +335,7 @@ export class LogPartition {
    * read returned (the byte position of the batch holding `offset`), saving an index lookup.
    * Checks every CRC: invalid bytes reject with CorruptLogError, never skipped.
    */
-  async read(offset: number, maxBytes: number, out: LogRecord[], position?: number): Promise<{ next: number; position: number }> {
+  async read(offset: number, maxBytes: number, out: StoredRecord[], position?: number): Promise<{ next: number; position: number }> {
     let segment = this.segmentFor(offset);
     if (!segment) return { next: Math.max(offset, this.startOffset), position: -1 };
     let hint = position ?? -1;
@@ -407,7 +407,7 @@ export class LogPartition {
       if (segment.maxTimestamp < timestamp) continue;
       let offset = segment.baseOffset;
       while (offset < segment.nextOffset) {
-        const out: LogRecord[] = [];
+        const out: StoredRecord[] = [];
         const { next } = await this.read(offset, this.options.fetchBytes, out);
         for (const record of out) if (record.timestamp >= timestamp) return record.offset;
         if (next <= offset) break;

@@ -10,10 +10,11 @@ import type { LogGroup } from './LogGroup.js';
  */
 export class LogSubscription extends PullSubscription<LogDelivery, LogGroup> {
   protected take(at: number): LogDelivery | undefined {
-    // LogGroup keeps redelivery times on Date.now(); `at` is the clock of ack deadlines.
-    const taken = this.group.take(Date.now());
-    if (!taken) return undefined;
-    return new LogDelivery(taken.record, taken.deliveryCount, this.group.generation, this, at + this.options.ackTimeoutMs);
+    const deadline = at + this.options.ackTimeoutMs;
+    const due = this.group.takeRedelivery();
+    if (due) return new LogDelivery(due.record, due.deliveryCount + 1, this.group.generation, this, deadline);
+    const record = this.group.takeNext();
+    return record && new LogDelivery(record, 1, this.group.generation, this, deadline);
   }
 
   protected release(delivery: LogDelivery, how: Settlement, delayMs: number): void {

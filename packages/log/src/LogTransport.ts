@@ -60,15 +60,21 @@ export class LogTransport implements Transport {
    * resolves once all are durable under the fsync policy. Records for one partition keep their
    * order. Rejects with `transport_closed` after close, `invalid_topic`, or `publish_failed`.
    */
-  async publish(records: readonly OutgoingRecord[]): Promise<void> {
+  publish(records: readonly OutgoingRecord[]): Promise<void> {
+    // The common case, one record or one topic of one partition, goes straight to the
+    // partition: no async frame, no extra promise.
+    const topic = this.store && !this.closing && records.length > 0 ? this.store.openTopic(records[0]!.topic) : undefined;
+    if (topic && (records.length === 1 || (topic.partitions.length === 1 && records.every((r) => r.topic === topic.name)))) {
+      return topic.partitionOf(records[0]!).append(records);
+    }
+    return this.publishSpread(records);
+  }
+
+  private async publishSpread(records: readonly OutgoingRecord[]): Promise<void> {
     const store = this.store ?? (await this.ready('publish'));
     this.assertOpen('publish');
     if (records.length === 0) return;
-    const first = records[0]!;
-    let topic = store.openTopic(first.topic) ?? (await store.topic(first.topic, true))!;
-    if (topic.partitions.length === 1 && records.every((r) => r.topic === first.topic)) {
-      return topic.partitions[0]!.append(records);
-    }
+    let topic = store.openTopic(records[0]!.topic) ?? (await store.topic(records[0]!.topic, true))!;
     const buckets = new Map<LogPartition, OutgoingRecord[]>();
     for (const record of records) {
       if (record.topic !== topic.name) topic = store.openTopic(record.topic) ?? (await store.topic(record.topic, true))!;

@@ -1,6 +1,6 @@
 import { crc32c } from '@node-rs/crc32';
 import { batchFormat, readInt64AsNumber, readUint64AsNumber } from './batchFormat.js';
-import type { LogRecord } from './LogRecord.js';
+import { StoredRecord } from './StoredRecord.js';
 
 /** What is known of a batch from its header once its bytes were checked. */
 export interface BatchHeader {
@@ -102,45 +102,17 @@ function checkRecords(buf: Buffer, at: number, end: number, count: number): stri
 }
 
 /**
- * Decodes the records of a batch that `checkBatch` accepted, pushing those at or after
- * `fromOffset` to `out`. Record data is a view into `buf` (no copy).
+ * Pushes the records of a batch that `checkBatch` accepted, those at or after `fromOffset`, to
+ * `out`. Only offsets and timestamps are read here: the other fields are decoded when a
+ * consumer reads them (see StoredRecord); record data is a view into `buf` (no copy).
  */
-export function decodeBatch(buf: Buffer, at: number, header: BatchHeader, topic: string, partition: number, fromOffset: number, out: LogRecord[]): void {
+export function decodeBatch(buf: Buffer, at: number, header: BatchHeader, topic: string, partition: number, fromOffset: number, out: StoredRecord[]): void {
   let p = at + batchFormat.headerBytes;
   const end = at + header.bytes;
+  const { baseOffset, firstTimestamp } = header;
   while (p < end) {
-    const recordEnd = p + 4 + buf.readUInt32LE(p);
-    const offset = header.baseOffset + buf.readUInt32LE(p + 4);
-    if (offset < fromOffset) {
-      p = recordEnd;
-      continue;
-    }
-    const timestamp = header.firstTimestamp + buf.readIntLE(p + 8, 6);
-    p += 14;
-    const idLength = buf.readUInt16LE(p);
-    const id = buf.toString('utf8', p + 2, p + 2 + idLength);
-    p += 2 + idLength;
-    const keyLength = buf.readUInt32LE(p);
-    let key: string | undefined;
-    if (keyLength === batchFormat.noKey) p += 4;
-    else {
-      key = buf.toString('utf8', p + 4, p + 4 + keyLength);
-      p += 4 + keyLength;
-    }
-    const headerCount = buf.readUInt16LE(p);
-    p += 2;
-    const headers: Record<string, string> = {};
-    for (let h = 0; h < headerCount; h++) {
-      const nameLength = buf.readUInt16LE(p);
-      const name = buf.toString('utf8', p + 2, p + 2 + nameLength);
-      p += 2 + nameLength;
-      const valueLength = buf.readUInt32LE(p);
-      headers[name] = buf.toString('utf8', p + 4, p + 4 + valueLength);
-      p += 4 + valueLength;
-    }
-    const dataLength = buf.readUInt32LE(p);
-    const data = buf.subarray(p + 4, p + 4 + dataLength);
-    out.push({ id, topic, key, headers, data, timestamp, partition, offset });
-    p = recordEnd;
+    const offset = baseOffset + buf.readUInt32LE(p + 4);
+    if (offset >= fromOffset) out.push(new StoredRecord(buf, p + 14, topic, partition, offset, firstTimestamp + buf.readIntLE(p + 8, 6)));
+    p += 4 + buf.readUInt32LE(p);
   }
 }

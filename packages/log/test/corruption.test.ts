@@ -10,6 +10,7 @@ import { encodeBatch, encodedRecordBytes } from '../src/encodeBatch.js';
 import { batchFormat } from '../src/batchFormat.js';
 import { checkBatch, decodeBatch } from '../src/readBatch.js';
 import type { LogRecord } from '../src/LogRecord.js';
+import type { StoredRecord } from '../src/StoredRecord.js';
 import { tempDir } from './support/tempDir.js';
 
 const topic = 'corrupt.t';
@@ -253,7 +254,7 @@ describe('batch reader fuzzing', () => {
   it('round-trips a batch', () => {
     const check = checkBatch(valid, 0, valid.byteLength);
     expect(check.kind).toBe('ok');
-    const out: LogRecord[] = [];
+    const out: StoredRecord[] = [];
     if (check.kind === 'ok') decodeBatch(valid, 0, check.header, topic, 0, 0, out);
     expect(out.map((r) => [r.offset, r.id, r.key, r.headers['x-n'], Buffer.from(r.data).toString(), r.timestamp])).toEqual(
       sample.map((r, i) => [42 + i, r.id, r.key, r.headers['x-n'], Buffer.from(r.data).toString(), r.timestamp]),
@@ -295,9 +296,11 @@ describe('batch reader fuzzing', () => {
         buf.writeUInt32LE(crc32c(buf.subarray(8)), 4);
         const check = checkBatch(buf, 0, buf.byteLength);
         if (check.kind === 'ok') {
-          const out: LogRecord[] = [];
+          const out: StoredRecord[] = [];
           decodeBatch(buf, 0, check.header, topic, 0, 0, out);
           expect(out).toHaveLength(count);
+          // Fields are decoded on first read: reading every one must not throw either.
+          for (const r of out) expect(() => [r.id, r.key, r.headers, r.data]).not.toThrow();
         }
       }),
       { numRuns: 3000 },

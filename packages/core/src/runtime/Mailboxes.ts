@@ -39,7 +39,7 @@ export class Mailboxes<Item extends object> {
     }
     if (this.workers < this.concurrency) {
       this.workers++;
-      void this.serve();
+      this.serve();
     }
   }
 
@@ -80,26 +80,47 @@ export class Mailboxes<Item extends object> {
     return unit;
   }
 
-  private async serve(): Promise<void> {
+  /**
+   * Serves ready units until none is left: synchronously while the work finishes synchronously
+   * (no promise at all), and from the first pending work on, continues when it settles.
+   */
+  private serve(): void {
     for (let unit = this.nextUnit(); unit !== undefined; unit = this.nextUnit()) {
-      if (typeof unit === 'string') {
-        const box = this.boxes.get(unit);
-        if (!box) continue;
-        while (box.length > 0) {
-          const pending = this.work(box[0]!);
-          if (pending) await pending;
-          box.shift();
-          this.size--;
-        }
-        this.boxes.delete(unit);
-      } else {
-        const pending = this.work(unit);
-        if (pending) await pending;
-        this.size--;
+      const pending = typeof unit === 'string' ? this.serveBox(unit) : this.serveItem(unit);
+      if (pending) {
+        void pending.then(() => this.serve());
+        return;
       }
     }
     this.workers--;
     this.notifyIfIdle();
+  }
+
+  private serveItem(item: Item): Promise<void> | undefined {
+    const pending = this.work(item);
+    if (pending) return pending.then(() => void this.size--);
+    this.size--;
+    return undefined;
+  }
+
+  /** Runs a key's mailbox until it is empty, then forgets the key; a promise if it had to wait. */
+  private serveBox(key: string): Promise<void> | undefined {
+    const box = this.boxes.get(key);
+    if (!box) return undefined;
+    while (box.length > 0) {
+      const pending = this.work(box[0]!);
+      if (pending) {
+        return pending.then(() => {
+          box.shift();
+          this.size--;
+          return this.serveBox(key);
+        });
+      }
+      box.shift();
+      this.size--;
+    }
+    this.boxes.delete(key);
+    return undefined;
   }
 
   private notifyIfIdle(): void {

@@ -1,12 +1,14 @@
 import { context as otelContext, diag, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { Attributes, Context, Link, Span, Tracer } from '@opentelemetry/api';
+import type { Context, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { HandlerBinding } from '../runtime/HandlerBinding.js';
 import { headerNames } from '../runtime/headerNames.js';
 import type { Delivery, OutgoingRecord } from '../transport/Transport.js';
+import { ChainedContext } from './ChainedContext.js';
 import { errorType } from './errorType.js';
 import { messagingSystem } from './messagingSystem.js';
 import { ProcessTrace } from './ProcessTrace.js';
+import { SpanNames } from './SpanNames.js';
 import { tracingAttributes as a } from './tracingAttributes.js';
 import type { ProcessParent, TracingOptions } from './TracingOptions.js';
 import { warnTracingFailed } from './warnTracingFailed.js';
@@ -25,6 +27,10 @@ function tracingIsOff(): boolean {
   return provider instanceof ProxyTracerProvider && provider.getDelegate() === noopTracerProvider && propagation.fields().length === 0;
 }
 
+/** The options of every span but a dead letter's publish and a linked process: shared, nothing allocated per span. */
+const publishOptions: SpanOptions = Object.freeze({ kind: SpanKind.PRODUCER });
+const processOptions: SpanOptions = Object.freeze({ kind: SpanKind.CONSUMER });
+
 interface StartedPublish {
   readonly span: Span;
   readonly records: readonly OutgoingRecord[];
@@ -39,6 +45,8 @@ export class Tracing {
   private readonly tracer: Tracer = trace.getTracer(instrumentationName, instrumentationVersion);
   private readonly system: string;
   private readonly parent: ProcessParent;
+  private readonly publishNames = new SpanNames('publish');
+  private readonly processNames = new SpanNames('process');
 
   constructor(transportKind: string, options: TracingOptions = {}) {
     this.system = messagingSystem(transportKind);
@@ -72,23 +80,23 @@ export class Tracing {
   startProcess(delivery: Delivery, binding: HandlerBinding): ProcessTrace {
     try {
       if (tracingIsOff()) return ProcessTrace.none;
-      const extracted = propagation.extract(ROOT_CONTEXT, delivery.headers);
+      const extracted = propagation.extract(ChainedContext.empty, delivery.headers);
       const producer = trace.getSpanContext(extracted);
       if (producer === undefined && delivery.headers['traceparent'] !== undefined) {
         diag.warn(`hopbus: message ${delivery.id} on ${delivery.topic} has a traceparent that could not be read; it starts a new trace.`);
       }
       let parent: Context = extracted;
-      let links: Link[] | undefined;
+      let options = processOptions;
       if (this.parent === 'link' && producer !== undefined) {
         parent = trace.deleteSpan(extracted);
-        if (isSpanContextValid(producer)) links = [{ context: producer }];
+        if (isSpanContextValid(producer)) options = { kind: SpanKind.CONSUMER, links: [{ context: producer }] };
       }
-      const span = this.tracer.startSpan(`process ${delivery.topic}`, { kind: SpanKind.CONSUMER, links }, parent);
+      const span = this.tracer.startSpan(this.processNames.of(delivery.topic), options, parent);
       if (!span.isRecording()) {
         // No SDK and nothing arrived to carry on: run the handler as it is.
-        if (extracted === ROOT_CONTEXT && span.spanContext() === INVALID_SPAN_CONTEXT) return ProcessTrace.none;
+        if (extracted === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) return ProcessTrace.none;
       } else {
-        span.setAttributes(this.processAttributes(delivery, binding));
+        this.setProcessAttributes(span, delivery, binding);
       }
       return new ProcessTrace(span, trace.setSpan(parent, span));
     } catch (error) {
@@ -103,19 +111,23 @@ export class Tracing {
     let span: Span | undefined;
     try {
       if (tracingIsOff()) return undefined;
-      const parent = deadLetterOf?.context ?? otelContext.active();
+      const active = deadLetterOf?.context ?? otelContext.active();
+      // The root holds nothing: the chained empty context stands for it and makes derived contexts cheap.
+      const parent = active === ROOT_CONTEXT ? ChainedContext.empty : active;
       const failed = deadLetterOf?.spanContext;
-      const links: Link[] | undefined =
-        failed !== undefined && isSpanContextValid(failed) ? [{ context: failed, attributes: { [a.linkReason]: 'dead_letter' } }] : undefined;
-      span = this.tracer.startSpan(`publish ${first.topic}`, { kind: SpanKind.PRODUCER, links }, parent);
+      const options =
+        failed !== undefined && isSpanContextValid(failed)
+          ? { kind: SpanKind.PRODUCER, links: [{ context: failed, attributes: { [a.linkReason]: 'dead_letter' } }] }
+          : publishOptions;
+      span = this.tracer.startSpan(this.publishNames.of(first.topic), options, parent);
       if (span.isRecording()) {
-        span.setAttributes(this.publishAttributes(records, first));
-      } else if (parent === ROOT_CONTEXT && span.spanContext() === INVALID_SPAN_CONTEXT) {
+        this.setPublishAttributes(span, records, first);
+      } else if (parent === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) {
         return undefined; // no SDK and nothing to carry on
       }
-      const injected = trace.setSpan(parent, span);
-      const started = span;
-      return { span: started, records: records.map((record) => withContext(record, injected)) };
+      const carrier: Record<string, string> = {};
+      propagation.inject(trace.setSpan(parent, span), carrier);
+      return { span, records: withHeaders(records, carrier) };
     } catch (error) {
       warnTracingFailed('opening a publish span', error);
       if (span !== undefined) endSafely(span);
@@ -123,54 +135,57 @@ export class Tracing {
     }
   }
 
-  private publishAttributes(records: readonly OutgoingRecord[], first: OutgoingRecord): Attributes {
-    const attributes: Attributes = {
-      [a.system]: this.system,
-      [a.destination]: first.topic,
-      [a.operationType]: 'publish',
-      [a.operationName]: 'send',
-    };
+  /** One `setAttribute` each rather than an attributes object: nothing to allocate that the span copies and drops. */
+  private setPublishAttributes(span: Span, records: readonly OutgoingRecord[], first: OutgoingRecord): void {
+    span.setAttribute(a.system, this.system);
+    span.setAttribute(a.destination, first.topic);
+    span.setAttribute(a.operationType, 'publish');
+    span.setAttribute(a.operationName, 'send');
     if (records.length > 1) {
-      attributes[a.batchCount] = records.length;
+      span.setAttribute(a.batchCount, records.length);
     } else {
-      attributes[a.messageId] = first.id;
-      attributes[a.bodySize] = first.data.byteLength;
-      if (first.key !== undefined) attributes[a.key] = first.key;
+      span.setAttribute(a.messageId, first.id);
+      span.setAttribute(a.bodySize, first.data.byteLength);
+      if (first.key !== undefined) span.setAttribute(a.key, first.key);
     }
     const correlation = first.headers[headerNames.correlationId];
-    if (correlation !== undefined) attributes[a.conversationId] = correlation;
+    if (correlation !== undefined) span.setAttribute(a.conversationId, correlation);
     const originalTopic = first.headers[headerNames.originalTopic];
-    if (originalTopic !== undefined) attributes[a.originalTopic] = originalTopic;
-    return attributes;
+    if (originalTopic !== undefined) span.setAttribute(a.originalTopic, originalTopic);
   }
 
-  private processAttributes(delivery: Delivery, binding: HandlerBinding): Attributes {
-    const attributes: Attributes = {
-      [a.system]: this.system,
-      [a.destination]: delivery.topic,
-      [a.operationType]: 'process',
-      [a.operationName]: 'process',
-      [a.messageId]: delivery.id,
-      [a.bodySize]: delivery.data.byteLength,
-      [a.consumerGroup]: binding.group,
-      [a.partition]: String(delivery.partition),
-      [a.offset]: delivery.offset,
-      [a.deliveryCount]: delivery.deliveryCount,
-      [a.actor]: binding.actor,
-      [a.handler]: String(binding.method),
-    };
-    if (delivery.key !== undefined) attributes[a.key] = delivery.key;
-    attributes[a.conversationId] = delivery.headers[headerNames.correlationId] ?? delivery.id;
-    return attributes;
+  private setProcessAttributes(span: Span, delivery: Delivery, binding: HandlerBinding): void {
+    span.setAttribute(a.system, this.system);
+    span.setAttribute(a.destination, delivery.topic);
+    span.setAttribute(a.operationType, 'process');
+    span.setAttribute(a.operationName, 'process');
+    span.setAttribute(a.messageId, delivery.id);
+    span.setAttribute(a.bodySize, delivery.data.byteLength);
+    span.setAttribute(a.consumerGroup, binding.group);
+    span.setAttribute(a.partition, String(delivery.partition));
+    span.setAttribute(a.offset, delivery.offset);
+    span.setAttribute(a.deliveryCount, delivery.deliveryCount);
+    span.setAttribute(a.actor, binding.actor);
+    span.setAttribute(a.handler, String(binding.method));
+    if (delivery.key !== undefined) span.setAttribute(a.key, delivery.key);
+    span.setAttribute(a.conversationId, delivery.headers[headerNames.correlationId] ?? delivery.id);
   }
 }
 
-/** The record with the context's propagation headers added (replacing any of the same name); the record itself when there are none. */
-function withContext(record: OutgoingRecord, context: Context): OutgoingRecord {
-  const carrier: Record<string, string> = {};
-  propagation.inject(context, carrier);
-  for (const _name in carrier) return { ...record, headers: { ...record.headers, ...carrier } };
-  return record;
+/**
+ * The records with the propagation headers added (replacing any of the same name); the records
+ * themselves when there are none. The carrier is frozen and shared by every record that has no
+ * headers of its own, as RecordFactory shares its empty headers.
+ */
+function withHeaders(records: readonly OutgoingRecord[], carrier: Record<string, string>): readonly OutgoingRecord[] {
+  if (!hasKeys(carrier)) return records;
+  const shared = Object.freeze(carrier);
+  return records.map((record) => ({ ...record, headers: hasKeys(record.headers) ? { ...record.headers, ...shared } : shared }));
+}
+
+function hasKeys(object: Readonly<Record<string, string>>): boolean {
+  for (const _name in object) return true;
+  return false;
 }
 
 function endSafely(span: Span): void {

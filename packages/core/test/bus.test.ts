@@ -310,6 +310,28 @@ describe('the bus', () => {
     await expect(bus.publish(topic<number>('t11.x'), 1)).rejects.toMatchObject({ code: 'transport_closed' });
   });
 
+  it('tries to connect again on the next publish after a failed connect', async () => {
+    const transport = new MemoryTransport();
+    let refusals = 1;
+    const flaky = {
+      kind: 'memory',
+      features: transport.features,
+      connect: async () => {
+        if (refusals-- > 0) throw new HopbusError('connect_failed', 'not yet');
+      },
+      publish: transport.publish.bind(transport),
+      subscribe: transport.subscribe.bind(transport),
+      close: () => transport.close(),
+    };
+    const bus = await createBus({ transport: flaky, ...quiet });
+    const T = topic<number>('t11b.x');
+    await expect(bus.publish(T, 1)).rejects.toThrow('not yet');
+    await bus.publish(T, 2);
+    const receiver = new Receiver(await transport.subscribe('t11b.x', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 1000 }));
+    expect((await receiver.take(1)).map((d) => JSON.parse(Buffer.from(d.data).toString()) as number)).toEqual([2]);
+    await bus.stop();
+  });
+
   it('explains a class that is not an actor and a duplicate subscription', async () => {
     class Plain {}
     const bus = await createBus({ transport: 'memory:', services: [Plain], ...quiet });

@@ -143,10 +143,17 @@ export class Bus {
 
   private readonly publishRecords = (records: readonly OutgoingRecord[]): Promise<void> => this.transport.publish(records);
 
+  /** A failed connect is forgotten, so the next publish or start tries again (the server may be back). */
   private connect(): Promise<void> {
-    this.connecting ??= this.transport.connect().then(() => {
-      this.connected = true;
-    });
+    this.connecting ??= this.transport.connect().then(
+      () => {
+        this.connected = true;
+      },
+      (error: unknown) => {
+        this.connecting = undefined;
+        throw error;
+      },
+    );
     return this.connecting;
   }
 

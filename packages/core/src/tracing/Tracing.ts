@@ -17,12 +17,20 @@ const instrumentationName = '@hopbus/core';
 const instrumentationVersion = '0.1.0';
 /** The provider the API delegates to while no SDK is registered. */
 const noopTracerProvider = new ProxyTracerProvider().getDelegate();
+/**
+ * Where every copy of `@opentelemetry/api` 1.x finds what the application registered (tracer
+ * provider, propagator, context manager, diag logger): absent until something is registered.
+ * It is how copies of the API share one registration, so it holds for the whole 1.x line.
+ */
+const registrations = Symbol.for('opentelemetry.js.api.1');
 
 /**
  * True while there is nothing to record and nothing to carry: no tracer provider and no
- * propagator registered. A few nanoseconds: two global look-ups.
+ * propagator registered. One global look-up when nothing at all is registered (about 5 ns),
+ * the API's own look-ups otherwise (about 30 ns).
  */
 function tracingIsOff(): boolean {
+  if ((globalThis as { [registrations]?: unknown })[registrations] === undefined) return true;
   const provider = trace.getTracerProvider();
   return provider instanceof ProxyTracerProvider && provider.getDelegate() === noopTracerProvider && propagation.fields().length === 0;
 }

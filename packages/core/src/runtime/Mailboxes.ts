@@ -26,6 +26,10 @@ export class Mailboxes<Item extends object> {
 
   push(key: string | undefined, item: Item): void {
     this.size++;
+    if (this.workers < this.concurrency && (key === undefined || !this.boxes.has(key))) {
+      this.runNow(key, item);
+      return;
+    }
     if (key === undefined) {
       this.ready.push(item);
     } else {
@@ -41,6 +45,34 @@ export class Mailboxes<Item extends object> {
       this.workers++;
       this.serve();
     }
+  }
+
+  /**
+   * A free slot means nothing waits for one (a worker leaves only when nothing is ready): run the
+   * item at once, and give its key a mailbox only if the work has to wait.
+   */
+  private runNow(key: string | undefined, item: Item): void {
+    this.workers++;
+    const pending = this.work(item);
+    if (pending === undefined) {
+      this.size--;
+      this.workers--;
+      this.notifyIfIdle();
+      return;
+    }
+    let finished: Promise<void>;
+    if (key === undefined) {
+      finished = pending.then(() => void this.size--);
+    } else {
+      const box = [item];
+      this.boxes.set(key, box);
+      finished = pending.then(() => {
+        box.shift();
+        this.size--;
+        return this.serveBox(key);
+      });
+    }
+    void finished.then(() => this.serve());
   }
 
   /** Removes and returns every item not yet started. */

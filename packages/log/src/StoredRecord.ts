@@ -1,4 +1,5 @@
 import { batchFormat } from './batchFormat.js';
+import { u16, u32 } from './littleEndian.js';
 import type { LogRecord } from './LogRecord.js';
 
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
@@ -27,7 +28,7 @@ export class StoredRecord implements LogRecord {
 
   get id(): string {
     if (this.idValue === undefined) {
-      const length = this.buf.readUInt16LE(this.at);
+      const length = u16(this.buf, this.at);
       this.idValue = this.buf.toString('utf8', this.at + 2, this.at + 2 + length);
     }
     return this.idValue;
@@ -36,7 +37,7 @@ export class StoredRecord implements LogRecord {
   get key(): string | undefined {
     if (this.keyValue === null) {
       const at = this.keyAt();
-      const length = this.buf.readUInt32LE(at);
+      const length = u32(this.buf, at);
       this.keyValue = length === batchFormat.noKey ? undefined : this.buf.toString('utf8', at + 4, at + 4 + length);
     }
     return this.keyValue;
@@ -46,16 +47,16 @@ export class StoredRecord implements LogRecord {
     if (this.headersValue === undefined) {
       const buf = this.buf;
       let p = this.headersAt();
-      const count = buf.readUInt16LE(p);
+      const count = u16(buf, p);
       p += 2;
       if (count === 0) this.headersValue = noHeaders;
       else {
         const headers: Record<string, string> = {};
         for (let h = 0; h < count; h++) {
-          const nameLength = buf.readUInt16LE(p);
+          const nameLength = u16(buf, p);
           const name = buf.toString('utf8', p + 2, p + 2 + nameLength);
           p += 2 + nameLength;
-          const valueLength = buf.readUInt32LE(p);
+          const valueLength = u32(buf, p);
           headers[name] = buf.toString('utf8', p + 4, p + 4 + valueLength);
           p += 4 + valueLength;
         }
@@ -69,13 +70,13 @@ export class StoredRecord implements LogRecord {
     if (this.dataValue === undefined) {
       const buf = this.buf;
       let p = this.headersAt();
-      const count = buf.readUInt16LE(p);
+      const count = u16(buf, p);
       p += 2;
       for (let h = 0; h < count; h++) {
-        p += 2 + buf.readUInt16LE(p);
-        p += 4 + buf.readUInt32LE(p);
+        p += 2 + u16(buf, p);
+        p += 4 + u32(buf, p);
       }
-      const length = buf.readUInt32LE(p);
+      const length = u32(buf, p);
       this.dataValue = buf.subarray(p + 4, p + 4 + length);
     }
     return this.dataValue;
@@ -87,12 +88,12 @@ export class StoredRecord implements LogRecord {
   }
 
   private keyAt(): number {
-    return this.at + 2 + this.buf.readUInt16LE(this.at);
+    return this.at + 2 + u16(this.buf, this.at);
   }
 
   private headersAt(): number {
     const at = this.keyAt();
-    const length = this.buf.readUInt32LE(at);
+    const length = u32(this.buf, at);
     return at + 4 + (length === batchFormat.noKey ? 0 : length);
   }
 }

@@ -2,6 +2,7 @@ import { crc32c } from '@node-rs/crc32';
 import type { OutgoingRecord } from '@hopbus/core';
 import { HopbusError } from '@hopbus/core';
 import { batchFormat, writeInt64, writeUint48 } from './batchFormat.js';
+import { setI48, setU16, setU32 } from './littleEndian.js';
 
 const maxTimestamp = 2 ** 46;
 
@@ -49,18 +50,18 @@ export function encodeBatchInto(buf: Buffer, start: number, records: readonly Ou
     const timestamp = Math.trunc(record.timestamp);
     if (timestamp > max) max = timestamp;
     at += 4;
-    buf.writeUInt32LE(i - from, at);
-    writeInt48(buf, timestamp - first, at + 4);
+    setU32(buf, i - from, at);
+    setI48(buf, timestamp - first, at + 4);
     at += 10;
     const idBytes = buf.write(record.id, at + 2);
-    buf.writeUInt16LE(idBytes, at);
+    setU16(buf, idBytes, at);
     at += 2 + idBytes;
     if (record.key === undefined) {
-      buf.writeUInt32LE(batchFormat.noKey, at);
+      setU32(buf, batchFormat.noKey, at);
       at += 4;
     } else {
       const keyBytes = buf.write(record.key, at + 4);
-      buf.writeUInt32LE(keyBytes, at);
+      setU32(buf, keyBytes, at);
       at += 4 + keyBytes;
     }
     const countAt = at;
@@ -68,20 +69,20 @@ export function encodeBatchInto(buf: Buffer, start: number, records: readonly Ou
     let headerCount = 0;
     for (const name in record.headers) {
       const nameBytes = buf.write(name, at + 2);
-      buf.writeUInt16LE(nameBytes, at);
+      setU16(buf, nameBytes, at);
       at += 2 + nameBytes;
       const valueBytes = buf.write(record.headers[name]!, at + 4);
-      buf.writeUInt32LE(valueBytes, at);
+      setU32(buf, valueBytes, at);
       at += 4 + valueBytes;
       headerCount++;
     }
-    buf.writeUInt16LE(headerCount, countAt);
+    setU16(buf, headerCount, countAt);
     const data = record.data;
-    buf.writeUInt32LE(data.byteLength, at);
+    setU32(buf, data.byteLength, at);
     at += 4;
     buf.set(data, at);
     at += data.byteLength;
-    buf.writeUInt32LE(at - recordStart - 4, recordStart);
+    setU32(buf, at - recordStart - 4, recordStart);
   }
   buf.writeUInt32LE(bytes - 4, start);
   buf.writeUInt8(batchFormat.version, start + 8);
@@ -91,8 +92,4 @@ export function encodeBatchInto(buf: Buffer, start: number, records: readonly Ou
   writeInt64(buf, first, start + 24);
   writeInt64(buf, max, start + 32);
   buf.writeUInt32LE(crc32c(buf.subarray(start + 8, start + bytes)), start + 4);
-}
-
-function writeInt48(buf: Buffer, value: number, at: number): void {
-  buf.writeIntLE(value, at, 6);
 }

@@ -1,5 +1,6 @@
 import { crc32c } from '@node-rs/crc32';
 import { batchFormat, readInt64AsNumber, readUint64AsNumber } from './batchFormat.js';
+import { i48, u16, u32 } from './littleEndian.js';
 import { StoredRecord } from './StoredRecord.js';
 
 /** What is known of a batch from its header once its bytes were checked. */
@@ -76,25 +77,25 @@ function hex(n: number): string {
 function checkRecords(buf: Buffer, at: number, end: number, count: number): string | undefined {
   for (let i = 0; i < count; i++) {
     if (end - at < batchFormat.recordFixedBytes) return `record ${i} overruns the batch`;
-    const recordEnd = at + 4 + buf.readUInt32LE(at);
+    const recordEnd = at + 4 + u32(buf, at);
     if (recordEnd > end || recordEnd - at < batchFormat.recordFixedBytes) return `record ${i} has an impossible length`;
-    if (buf.readUInt32LE(at + 4) !== i) return `record ${i} has offset delta ${buf.readUInt32LE(at + 4)}`;
+    if (u32(buf, at + 4) !== i) return `record ${i} has offset delta ${u32(buf, at + 4)}`;
     let p = at + 14;
-    p += 2 + buf.readUInt16LE(p);
+    p += 2 + u16(buf, p);
     if (p + 4 > recordEnd) return `record ${i}: id overruns`;
-    const keyLength = buf.readUInt32LE(p);
+    const keyLength = u32(buf, p);
     p += 4 + (keyLength === batchFormat.noKey ? 0 : keyLength);
     if (p + 2 > recordEnd) return `record ${i}: key overruns`;
-    const headers = buf.readUInt16LE(p);
+    const headers = u16(buf, p);
     p += 2;
     for (let h = 0; h < headers; h++) {
       if (p + 2 > recordEnd) return `record ${i}: header overruns`;
-      p += 2 + buf.readUInt16LE(p);
+      p += 2 + u16(buf, p);
       if (p + 4 > recordEnd) return `record ${i}: header overruns`;
-      p += 4 + buf.readUInt32LE(p);
+      p += 4 + u32(buf, p);
     }
     if (p + 4 > recordEnd) return `record ${i}: data overruns`;
-    p += 4 + buf.readUInt32LE(p);
+    p += 4 + u32(buf, p);
     if (p !== recordEnd) return `record ${i}: fields do not fill the record`;
     at = recordEnd;
   }
@@ -111,8 +112,8 @@ export function decodeBatch(buf: Buffer, at: number, header: BatchHeader, topic:
   const end = at + header.bytes;
   const { baseOffset, firstTimestamp } = header;
   while (p < end) {
-    const offset = baseOffset + buf.readUInt32LE(p + 4);
-    if (offset >= fromOffset) out.push(new StoredRecord(buf, p + 14, topic, partition, offset, firstTimestamp + buf.readIntLE(p + 8, 6)));
-    p += 4 + buf.readUInt32LE(p);
+    const offset = baseOffset + u32(buf, p + 4);
+    if (offset >= fromOffset) out.push(new StoredRecord(buf, p + 14, topic, partition, offset, firstTimestamp + i48(buf, p + 8)));
+    p += 4 + u32(buf, p);
   }
 }

@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { HopbusError } from '@hopbus/core';
-import type { SubscribeOptions, Transport, TransportFeatures } from '@hopbus/core';
+import type { Delivery, SubscribeOptions, Transport, TransportFeatures } from '@hopbus/core';
 import { makeRecord, numberOf } from './makeRecord.js';
 import { Receiver } from './receive.js';
 
@@ -17,6 +17,8 @@ export interface ConformanceHarness {
 export interface ConformanceFeatures extends TransportFeatures {
   /** The largest payload the transport must carry (default 1 MiB, the runtime's default limit). */
   readonly maxPayloadBytes?: number;
+  /** Its subscriptions offer `poll()` (default true; every hopbus transport does, through PullSubscription). */
+  readonly poll?: boolean;
 }
 
 const maxPayloadDefault = 1024 * 1024;
@@ -224,6 +226,41 @@ export function describeTransportConformance(name: string, features: Conformance
       expect(drained).toBe(true);
       expect(await r.next(500)).toBeUndefined();
       expect(await subscription.closed).toBeUndefined();
+    });
+
+    when(features.poll ?? true)('poll() hands out what is ready without waiting, never beyond the pull window', async () => {
+      const t = await transport();
+      const topic = freshTopic('poll');
+      const total = 20;
+      await t.publish(Array.from({ length: total }, (_, n) => makeRecord(topic, n)));
+      const subscription = await t.subscribe(topic, options({ maxInFlight: 5 }));
+      expect(typeof subscription.poll).toBe('function');
+      const poll = (): Delivery | undefined => subscription.poll!();
+      const first = await new Receiver(subscription).next();
+      expect(first).toBeDefined();
+      const held = [first!];
+      // A networked transport receives asynchronously: poll until the window is full.
+      for (let waited = 0; held.length < 5 && waited < 5000; waited += 10) {
+        for (let next = poll(); next; next = poll()) held.push(next);
+        if (held.length < 5) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect(held).toHaveLength(5);
+      expect(poll()).toBeUndefined();
+      const seen = new Set<number>();
+      for (let waited = 0; seen.size < total && waited < 10_000; waited += 10) {
+        for (const delivery of held.splice(0)) {
+          expect(seen.has(numberOf(delivery))).toBe(false);
+          seen.add(numberOf(delivery));
+          delivery.ack();
+        }
+        for (let next = poll(); next; next = poll()) held.push(next);
+        expect(held.length).toBeLessThanOrEqual(5);
+        if (held.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      expect([...seen].sort((a, b) => a - b)).toEqual(Array.from({ length: total }, (_, n) => n));
+      const drained = subscription.drain();
+      expect(poll()).toBeUndefined();
+      await drained;
     });
 
     it('takes 10,000 records in one batch and loses none', async () => {

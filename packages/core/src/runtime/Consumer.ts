@@ -138,11 +138,12 @@ export class Consumer {
 
   /** One handler call, inside the trace's and the cause's context when they are needed. */
   private invoke(context: DeliveryContext, traced: ProcessTrace): unknown {
+    return traced === ProcessTrace.none ? this.callHandler(context) : traced.run(() => this.callHandler(context));
+  }
+
+  private callHandler(context: DeliveryContext): unknown {
     const { call, tracksCause } = this.binding;
-    const { payload } = context;
-    const direct = (): unknown => (tracksCause ? currentCause.run(context, call, payload, context) : call(payload, context));
-    if (traced === ProcessTrace.none) return direct();
-    return traced.run(direct);
+    return tracksCause ? currentCause.run(context, call, context.payload, context) : call(context.payload, context);
   }
 
   private succeeded(delivery: Delivery, traced: ProcessTrace): void {

@@ -42,6 +42,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
   private nextCursor = 0;
   private readonly redeliveries: PendingRedelivery[] = [];
   private readonly stopListening: (() => void)[] = [];
+  private redeliveryTimer: NodeJS.Timeout | undefined;
+  private redeliveryTimerAt = 0;
   /** Bumped by reset(): settles of older deliveries no longer count. */
   generation = 0;
   /** Set when the committed position moved since it was last persisted. */
@@ -74,10 +76,31 @@ export class LogGroup extends PullGroup<LogDelivery> {
     if (this.redeliveries.length === 0) return undefined;
     // Redelivery times are on Date.now(); PullSubscription's `at` is the clock of ack deadlines.
     const now = Date.now();
+    let earliest = Number.POSITIVE_INFINITY;
     for (let i = 0; i < this.redeliveries.length; i++) {
-      if (this.redeliveries[i]!.readyAt <= now) return this.redeliveries.splice(i, 1)[0];
+      const readyAt = this.redeliveries[i]!.readyAt;
+      if (readyAt <= now) return this.redeliveries.splice(i, 1)[0];
+      earliest = Math.min(earliest, readyAt);
     }
+    this.wakeAt(earliest); // in case the timer fired early (see wakeAt)
     return undefined;
+  }
+
+  /**
+   * Wakes the consumers once Date.now() reaches `at`; one timer at a time, the earliest. Timers
+   * run on the monotonic clock, rounded to the millisecond, and the wall clock can step, so a
+   * timer may fire before `at`: takeRedelivery() then finds nothing due and arms it again.
+   * (Without that, a consumer slept through a redelivery until something else woke it.)
+   */
+  private wakeAt(at: number): void {
+    if (this.redeliveryTimer && this.redeliveryTimerAt <= at) return;
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimerAt = at;
+    this.redeliveryTimer = setTimeout(() => {
+      this.redeliveryTimer = undefined;
+      this.wakeAll();
+    }, Math.max(1, at - Date.now()));
+    this.redeliveryTimer.unref();
   }
 
   /** The next record not handed out yet, partitions in turn. Starts reads as needed; never waits. */
@@ -151,8 +174,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
         cursor.committed++; // in order, the common case: nothing to look up
         this.dirty = true;
       } else this.advance(cursor, cursor.committed + 1);
-    }
-    else if (delivery.offset > cursor.committed) cursor.settled.add(delivery.offset);
+    } else if (delivery.offset > cursor.committed) cursor.settled.add(delivery.offset);
   }
 
   private advance(cursor: PartitionCursor, to: number): void {
@@ -175,7 +197,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
     if (delivery.generation !== this.generation) return;
     this.redeliveries.push({ record: delivery.record, deliveryCount: delivery.deliveryCount, readyAt: Date.now() + delayMs });
     if (this.redeliveries.length > 1) this.redeliveries.sort((a, b) => a.record.partition - b.record.partition || a.record.offset - b.record.offset);
-    this.wakeAfter(delayMs);
+    if (delayMs <= 0) this.wakeAll();
+    else this.wakeAt(Date.now() + delayMs);
   }
 
   /**
@@ -200,6 +223,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
   }
 
   override close(): void {
+    clearTimeout(this.redeliveryTimer);
+    this.redeliveryTimer = undefined;
     for (const stop of this.stopListening) stop();
     this.stopListening.length = 0;
     super.close();

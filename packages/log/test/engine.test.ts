@@ -191,6 +191,26 @@ describe('LogTransport engine', () => {
     await resolved.close();
   });
 
+  it('redelivers a nacked record even when its timer fires before Date.now() says it is due', async () => {
+    const t = transport();
+    await t.publish([record('late.t', 1)]);
+    const iterator = (await t.subscribe('late.t', options))[Symbol.asyncIterator]();
+    const first = (await iterator.next()).value!;
+    first.nack(200);
+    // Timers run on the monotonic clock, redelivery times on Date.now(): let the wall clock fall
+    // 50 ms behind (a clock step, or simply the 1 ms rounding of both), so the timer comes early.
+    const realNow = Date.now.bind(Date);
+    const spy = jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 50);
+    try {
+      const again = await Promise.race([iterator.next().then((r) => r.value), new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), 3000))]);
+      expect(again?.offset).toBe(0);
+      expect(again?.deliveryCount).toBe(2);
+      again!.ack();
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('syncs on an interval with fsync interval, and publishes after close fail', async () => {
     const t = transport({ fsync: 'interval', fsyncIntervalMs: 10 });
     await Promise.all(Array.from({ length: 100 }, (_, n) => t.publish([record('interval.t', n)])));

@@ -16,11 +16,19 @@ import { Segment, segmentName } from './Segment.js';
 const segmentFile = /^(\d{20})\.log$/;
 /** A group commit's encode buffer is kept for the next one up to this size. */
 const keptScratchBytes = 4 * 1024 * 1024;
+/**
+ * With no write in flight, a commit starts as soon as this much waits, without waiting for the
+ * end of the burst of appends it is part of: the disk then syncs the first part of a burst
+ * while the event loop still encodes the rest (a window of 1000 publishes is one burst).
+ */
+const earlyCommitBytes = 64 * 1024;
 
 /**
  * One partition: an ordered list of segments, the last one active. Appends are group-committed:
  * every append that arrives while a write is in flight joins the next write, which is one
- * `writev` and (fsync 'always') one fdatasync for all of them. Readers see a batch once its
+ * `writev` for all of them; under fsync 'always' the segment is opened O_DSYNC, so that write
+ * returns only once its bytes are synced (an fdatasync of them, in the same call). Writes are
+ * one at a time, in order, so a crash can only tear the tail. Readers see a batch once its
  * write completed (and was synced, under 'always').
  */
 export class LogPartition {
@@ -28,7 +36,9 @@ export class LogPartition {
   private pending: PendingWrite | undefined;
   /** Reused by every group commit (writes are one at a time): no allocation per commit. */
   private scratch: Buffer | undefined;
+  /** The running flush loop: it writes until nothing is pending. */
   private flushing: Promise<void> | undefined;
+  private flushScheduled = false;
   private readonly listeners = new Set<() => void>();
   private failure: Error | undefined;
   private dirty = false;
@@ -47,6 +57,11 @@ export class LogPartition {
     if (!options.readOnly) mkdirSync(dir, { recursive: true, mode: dirMode });
     await partition.recover();
     return partition;
+  }
+
+  /** fsync 'always': segments are opened O_DSYNC, a write is its own fdatasync. */
+  private get syncWrites(): boolean {
+    return this.options.fsync === 'always' && !this.options.readOnly;
   }
 
   get startOffset(): number {
@@ -114,7 +129,7 @@ export class LogPartition {
 
   private async recoverSegment(baseOffset: number, sealed: boolean): Promise<Segment> {
     const path = join(this.dir, `${segmentName(baseOffset)}.log`);
-    const fd = await openFile(path, this.options.readOnly);
+    const fd = await openFile(path, this.options.readOnly, this.syncWrites);
     const segment = new Segment(this.dir, baseOffset, fd);
     const fileSize = await new Promise<number>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s.size))));
     const onDisk = readIndexFile(segment.indexPath);
@@ -187,7 +202,7 @@ export class LogPartition {
   }
 
   private async createSegment(baseOffset: number): Promise<Segment> {
-    const segment = new Segment(this.dir, baseOffset, await openFile(join(this.dir, `${segmentName(baseOffset)}.log`)));
+    const segment = new Segment(this.dir, baseOffset, await openFile(join(this.dir, `${segmentName(baseOffset)}.log`), false, this.syncWrites));
     writeFileAtomicSync(segment.indexPath, Buffer.alloc(0), false);
     if (this.options.fsync !== 'never') syncDirSync(this.dir);
     return segment;
@@ -209,8 +224,28 @@ export class LogPartition {
     } catch (error) {
       return Promise.reject(error);
     }
-    this.flushing ??= Promise.resolve().then(() => this.flushLoop());
+    if (!this.flushing) {
+      if (pending.bytes >= earlyCommitBytes) this.startFlushing();
+      else if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(this.scheduledFlush);
+      }
+    }
     return pending.done;
+  }
+
+  /** Appends made in one turn of the event loop share a write: it starts once they are all in. */
+  private readonly scheduledFlush = (): void => {
+    this.flushScheduled = false;
+    if (!this.flushing) this.startFlushing();
+  };
+
+  private startFlushing(): void {
+    this.flushing = this.flushLoop().finally(() => {
+      this.flushing = undefined;
+      // Appends made after the loop's last look (they saw it running) are written now.
+      if (this.pending && this.pending.records.length > 0) this.startFlushing();
+    });
   }
 
   private async flushLoop(): Promise<void> {
@@ -227,7 +262,6 @@ export class LogPartition {
         pending.reject(this.failure);
       }
     }
-    this.flushing = undefined;
   }
 
   /**
@@ -290,8 +324,8 @@ export class LogPartition {
       await writeAll(segment.indexFd, [indexBytes], segment.indexFileBytes);
       segment.indexFileBytes += indexBytes.byteLength;
     }
-    if (this.options.fsync === 'always') await syncData(segment.fd);
-    else this.dirty = true;
+    // fsync 'always': the segment was opened O_DSYNC, so the write returned once its bytes were synced.
+    if (this.options.fsync !== 'always') this.dirty = true;
     segment.size = position;
     segment.nextOffset = offset;
     segment.firstTimestamp ??= first;
@@ -446,7 +480,7 @@ export class LogPartition {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    while (this.flushing) await this.flushing;
+    while (this.flushing || this.flushScheduled) await (this.flushing ?? Promise.resolve());
     if (!this.options.readOnly && this.options.fsync !== 'never' && !this.failure) {
       this.dirty = true;
       await this.sync().catch(() => undefined);

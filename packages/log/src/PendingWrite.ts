@@ -9,6 +9,8 @@ import { encodedRecordBytes } from './encodeBatch.js';
 export class PendingWrite {
   readonly records: OutgoingRecord[] = [];
   readonly sizes: number[] = [];
+  /** Sum of sizes. */
+  bytes = 0;
   readonly done: Promise<void>;
   resolve!: () => void;
   reject!: (error: unknown) => void;
@@ -25,10 +27,13 @@ export class PendingWrite {
     const mark = this.records.length;
     try {
       for (const record of records) {
-        this.sizes.push(encodedRecordBytes(record));
+        const size = encodedRecordBytes(record);
+        this.sizes.push(size);
         this.records.push(record);
+        this.bytes += size;
       }
     } catch (error) {
+      for (let i = mark; i < this.sizes.length; i++) this.bytes -= this.sizes[i]!;
       this.records.length = mark;
       this.sizes.length = mark;
       throw error;

@@ -4,7 +4,7 @@ import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { encodeBatchInto } from './encodeBatch.js';
-import { dirMode, openFile, readAt, syncData, syncDirSync, writeAll, writeFileAtomicSync } from './fileIo.js';
+import { canSyncWrites, dirMode, openFile, readAt, syncData, syncDirSync, writeAll, writeFileAtomicSync } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { batchFormat } from './batchFormat.js';
 import { PendingWrite } from './PendingWrite.js';
@@ -59,9 +59,9 @@ export class LogPartition {
     return partition;
   }
 
-  /** fsync 'always': segments are opened O_DSYNC, a write is its own fdatasync. */
+  /** fsync 'always': segments are opened O_DSYNC, a write is its own fdatasync (where the platform has O_DSYNC). */
   private get syncWrites(): boolean {
-    return this.options.fsync === 'always' && !this.options.readOnly;
+    return this.options.fsync === 'always' && !this.options.readOnly && canSyncWrites;
   }
 
   get startOffset(): number {
@@ -324,8 +324,10 @@ export class LogPartition {
       await writeAll(segment.indexFd, [indexBytes], segment.indexFileBytes);
       segment.indexFileBytes += indexBytes.byteLength;
     }
-    // fsync 'always': the segment was opened O_DSYNC, so the write returned once its bytes were synced.
+    // fsync 'always': the segment was opened O_DSYNC, so the write returned once its bytes were
+    // synced; without O_DSYNC they are synced now.
     if (this.options.fsync !== 'always') this.dirty = true;
+    else if (!this.syncWrites) await syncData(segment.fd);
     segment.size = position;
     segment.nextOffset = offset;
     segment.firstTimestamp ??= first;

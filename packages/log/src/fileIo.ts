@@ -7,12 +7,16 @@ export const fileMode = 0o600;
 /** Mode of every folder the log creates. */
 export const dirMode = 0o700;
 
+/** Whether the platform has O_DSYNC (Linux, macOS); where it has not, callers sync after writing. */
+export const canSyncWrites = typeof constants.O_DSYNC === 'number';
+
 /**
  * Opens (creating when missing) a file for positional reads and writes. With `syncWrites`
- * (O_DSYNC) every write returns only once its bytes are on stable storage, as if followed by
- * an fdatasync of them: the write and the sync are one call, made off the event loop.
+ * (O_DSYNC; only when canSyncWrites) every write returns only once its bytes are on stable
+ * storage, as if followed by an fdatasync of them: the write and the sync are one call.
  */
 export function openFile(path: string, readOnly = false, syncWrites = false): Promise<number> {
+  if (syncWrites && !canSyncWrites) return Promise.reject(new Error('O_DSYNC is not available on this platform'));
   return new Promise((resolve, reject) => {
     const flags = readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT | (syncWrites ? constants.O_DSYNC : 0);
     open(path, flags, fileMode, (error, fd) => (error ? reject(error) : resolve(fd)));

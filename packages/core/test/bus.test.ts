@@ -310,6 +310,36 @@ describe('the bus', () => {
     await expect(bus.publish(topic<number>('t11.x'), 1)).rejects.toMatchObject({ code: 'transport_closed' });
   });
 
+  it('lets timers and I/O run while it works through a backlog that is always ready', async () => {
+    const transport = new MemoryTransport();
+    const T = topic<number>('t11c.backlog');
+    const total = 50_000;
+    const records = Array.from({ length: total }, (_, n) => ({ payload: n }));
+    const seeding = await createBus({ transport, ...quiet });
+    await seeding.publishBatch(T, records);
+    let handled = 0;
+    @Actor('backlog')
+    class Backlog {
+      @Subscribe(T, { maxInFlight: 4096 }) handle(): void {
+        handled++;
+      }
+    }
+    const bus = await createBus({ transport, services: [Backlog], ...quiet });
+    let handledWhenTimerRan = -1;
+    const timer = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        handledWhenTimerRan = handled;
+        resolve();
+      }, 0),
+    );
+    await bus.start();
+    await timer;
+    await waitFor('the backlog', () => handled === total);
+    expect(handledWhenTimerRan).toBeGreaterThanOrEqual(0);
+    expect(handledWhenTimerRan).toBeLessThan(total / 2);
+    await bus.stop();
+  });
+
   it('tries to connect again on the next publish after a failed connect', async () => {
     const transport = new MemoryTransport();
     let refusals = 1;

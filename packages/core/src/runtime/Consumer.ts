@@ -13,6 +13,18 @@ import { backoffDelay } from './retry.js';
 import { validatePayload } from './validatePayload.js';
 
 /**
+ * Deliveries handed to handlers between two turns of the event loop. A subscription that always
+ * has the next record ready resolves its promises as microtasks, which would keep timers, I/O
+ * (a transport's own reads, an HTTP server beside the bus) and signal handlers waiting for as
+ * long as the backlog lasts.
+ */
+const deliveriesPerTurn = 1024;
+
+function nextTurnOfEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/**
  * Runs one handler: pulls from its subscription only while the pull window has room, routes
  * each message to the mailbox of its key, retries a throwing handler in place, dead-letters
  * what still fails, and settles every delivery exactly once.
@@ -46,9 +58,14 @@ export class Consumer {
 
   private async pull(subscription: Subscription): Promise<void> {
     try {
+      let sinceTurn = 0;
       for await (const delivery of subscription) {
         this.dispatch(delivery);
-        this.dispatchReady(subscription);
+        sinceTurn += 1 + this.dispatchReady(subscription);
+        if (sinceTurn >= deliveriesPerTurn) {
+          sinceTurn = 0;
+          await nextTurnOfEventLoop();
+        }
       }
     } catch (error) {
       if (!this.stopping) {
@@ -63,13 +80,16 @@ export class Consumer {
    * Takes what is ready without waiting, at most one pull window per burst so that a stream
    * that never runs dry still lets the iteration (and with it the event loop) turn.
    */
-  private dispatchReady(subscription: Subscription): void {
-    if (subscription.poll === undefined) return;
-    for (let taken = 0; taken < this.binding.maxInFlight && !this.stopping; taken++) {
+  private dispatchReady(subscription: Subscription): number {
+    if (subscription.poll === undefined) return 0;
+    let taken = 0;
+    while (taken < this.binding.maxInFlight && !this.stopping) {
       const delivery = subscription.poll();
-      if (delivery === undefined) return;
+      if (delivery === undefined) break;
+      taken++;
       this.dispatch(delivery);
     }
+    return taken;
   }
 
   private dispatch(delivery: Delivery): void {

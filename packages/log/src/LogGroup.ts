@@ -1,8 +1,9 @@
-import { PullGroup } from '@hopbus/core';
+import { PullGroup, RedeliveryQueue } from '@hopbus/core';
 import type { LogDelivery } from './LogDelivery.js';
 import type { LogPartition } from './LogPartition.js';
 import type { LogRecord } from './LogRecord.js';
 import type { LogTopic } from './LogTopic.js';
+import { ReadyTimes } from './ReadyTimes.js';
 import type { StoredRecord } from './StoredRecord.js';
 
 /** One partition as seen by a group. */
@@ -26,7 +27,6 @@ interface PartitionCursor {
 export interface PendingRedelivery {
   readonly record: LogRecord;
   readonly deliveryCount: number;
-  readonly readyAt: number;
 }
 
 /**
@@ -40,7 +40,12 @@ export interface PendingRedelivery {
 export class LogGroup extends PullGroup<LogDelivery> {
   private readonly cursors: PartitionCursor[];
   private nextCursor = 0;
-  private readonly redeliveries: PendingRedelivery[] = [];
+  /** Handed back, in partition and offset order once due; O(log n) a record, so a consumer that stops with thousands in flight hands them back cheaply. */
+  private readonly redeliveries = new RedeliveryQueue<PendingRedelivery>(
+    (a, b) => a.record.partition < b.record.partition || (a.record.partition === b.record.partition && a.record.offset < b.record.offset),
+  );
+  /** When each redelivery falls due, for the wake timer. */
+  private readonly readyTimes = new ReadyTimes();
   private readonly stopListening: (() => void)[] = [];
   private redeliveryTimer: NodeJS.Timeout | undefined;
   private redeliveryTimerAt = 0;
@@ -73,17 +78,17 @@ export class LogGroup extends PullGroup<LogDelivery> {
    * queue; undefined when none is. Redeliveries go before new records.
    */
   takeRedelivery(): PendingRedelivery | undefined {
-    if (this.redeliveries.length === 0) return undefined;
+    if (this.redeliveries.size === 0) return undefined;
     // Redelivery times are on Date.now(); PullSubscription's `at` is the clock of ack deadlines.
     const now = Date.now();
-    let earliest = Number.POSITIVE_INFINITY;
-    for (let i = 0; i < this.redeliveries.length; i++) {
-      const readyAt = this.redeliveries[i]!.readyAt;
-      if (readyAt <= now) return this.redeliveries.splice(i, 1)[0];
-      earliest = Math.min(earliest, readyAt);
+    const due = this.redeliveries.take(now);
+    if (this.redeliveries.size === 0) this.readyTimes.clear();
+    else {
+      // Some wait still: the timer is for the earliest (armed again if it fired early, see wakeAt).
+      const next = this.readyTimes.earliestAfter(now);
+      if (next !== undefined) this.wakeAt(next);
     }
-    this.wakeAt(earliest); // in case the timer fired early (see wakeAt)
-    return undefined;
+    return due;
   }
 
   /**
@@ -195,10 +200,11 @@ export class LogGroup extends PullGroup<LogDelivery> {
   /** Hands `delivery`'s record out again after `delayMs`. */
   redeliver(delivery: LogDelivery, delayMs: number): void {
     if (delivery.generation !== this.generation) return;
-    this.redeliveries.push({ record: delivery.record, deliveryCount: delivery.deliveryCount, readyAt: Date.now() + delayMs });
-    if (this.redeliveries.length > 1) this.redeliveries.sort((a, b) => a.record.partition - b.record.partition || a.record.offset - b.record.offset);
+    const readyAt = Date.now() + delayMs;
+    this.redeliveries.add({ record: delivery.record, deliveryCount: delivery.deliveryCount }, readyAt);
+    this.readyTimes.add(readyAt); // even when due now: should the wall clock step back, the timer still comes
     if (delayMs <= 0) this.wakeAll();
-    else this.wakeAt(Date.now() + delayMs);
+    else this.wakeAt(readyAt);
   }
 
   /**
@@ -207,7 +213,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
    */
   reset(offsets: readonly number[]): void {
     this.generation++;
-    this.redeliveries.length = 0;
+    this.redeliveries.clear();
+    this.readyTimes.clear();
     this.cursors.forEach((cursor, i) => {
       const offset = clamp(offsets[i] ?? cursor.committed, cursor.partition);
       cursor.committed = offset;

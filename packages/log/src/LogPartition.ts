@@ -4,7 +4,7 @@ import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { encodeBatchInto } from './encodeBatch.js';
-import { canSyncWrites, dirMode, openFile, readAt, syncData, syncDirSync, writeAll, writeFileAtomicSync } from './fileIo.js';
+import { canSyncWrites, dirMode, openFile, readAt, syncData, syncDir, writeAll, writeFileAtomic } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { batchFormat } from './batchFormat.js';
 import { PendingWrite } from './PendingWrite.js';
@@ -123,7 +123,11 @@ export class LogPartition {
     if (!this.options.readOnly) {
       const kept = new Set(bases.map((b) => `${segmentName(b)}.index`));
       for (const name of names) if (name.endsWith('.index') && !kept.has(name)) unlinkSync(join(this.dir, name));
-      if (this.segments.length === 0) this.segments.push(await this.createSegment(0));
+      if (this.segments.length === 0) {
+        const { segment, durable } = this.createSegment(0);
+        this.segments.push(await segment);
+        await durable;
+      }
     }
   }
 
@@ -162,7 +166,7 @@ export class LogPartition {
     }
     const wanted = segment.indexBytes();
     if (!this.options.readOnly && (!onDisk || !onDisk.equals(wanted))) {
-      writeFileAtomicSync(segment.indexPath, wanted, this.options.fsync !== 'never');
+      await writeFileAtomic(segment.indexPath, wanted, this.options.fsync !== 'never');
       if (onDisk && onDisk.byteLength > 0) {
         this.options.onRecovery({ kind: 'index_rebuilt', file: segment.indexPath, detail: `${onDisk.byteLength / 8} entries on disk, ${segment.entryCount} rebuilt` });
       }
@@ -201,11 +205,22 @@ export class LogPartition {
     }
   }
 
-  private async createSegment(baseOffset: number): Promise<Segment> {
-    const segment = new Segment(this.dir, baseOffset, await openFile(join(this.dir, `${segmentName(baseOffset)}.log`), false, this.syncWrites));
-    writeFileAtomicSync(segment.indexPath, Buffer.alloc(0), false);
-    if (this.options.fsync !== 'never') syncDirSync(this.dir);
-    return segment;
+  /**
+   * Creates the files of the segment starting at `baseOffset`. `segment` resolves once they
+   * exist; `durable` once their folder entries are synced too (at once under fsync 'never'),
+   * which records written to the segment must wait for before they are acknowledged. Nothing
+   * blocks the event loop: the folder fsync (tens of ms on some disks) runs on the libuv pool,
+   * while the first write to the segment goes on.
+   */
+  private createSegment(baseOffset: number): { segment: Promise<Segment>; durable: Promise<void> } {
+    const segment = (async () => {
+      const created = new Segment(this.dir, baseOffset, await openFile(join(this.dir, `${segmentName(baseOffset)}.log`), false, this.syncWrites));
+      await writeFileAtomic(created.indexPath, Buffer.alloc(0), false);
+      return created;
+    })();
+    const durable = this.options.fsync === 'never' ? segment.then(() => undefined) : segment.then(() => syncDir(this.dir));
+    durable.catch(() => undefined); // awaited by the caller, unless an earlier step failed
+    return { segment, durable };
   }
 
   // ---------------------------------------------------------------- write path
@@ -288,8 +303,9 @@ export class LogPartition {
     for (const batch of batchBytes) total += batch;
 
     let segment = this.segments[this.segments.length - 1]!;
+    let created: Promise<void> | undefined;
     if (segment.size > 0 && (segment.size + total > this.options.segmentBytes || Date.now() - segment.createdAt >= this.options.segmentMs)) {
-      segment = await this.roll(segment);
+      ({ segment, durable: created } = await this.roll(segment));
     }
     const buf = this.scratchOf(total);
     const indexEntries: number[] = [];
@@ -328,6 +344,8 @@ export class LogPartition {
     // synced; without O_DSYNC they are synced now.
     if (this.options.fsync !== 'always') this.dirty = true;
     else if (!this.syncWrites) await syncData(segment.fd);
+    // A new segment's folder entry is durable before any record in it is acknowledged or read.
+    if (created) await created;
     segment.size = position;
     segment.nextOffset = offset;
     segment.firstTimestamp ??= first;
@@ -343,15 +361,20 @@ export class LogPartition {
     return buf;
   }
 
-  /** Seals `segment` (synced unless fsync 'never') and starts the next one. */
-  private async roll(segment: Segment): Promise<Segment> {
+  /**
+   * Seals `segment` (synced unless fsync 'never': a sealed segment is whole on disk before the
+   * next one exists, so recovery never finds a torn segment that is not the last) and starts the
+   * next one; `durable` as in createSegment.
+   */
+  private async roll(segment: Segment): Promise<{ segment: Segment; durable: Promise<void> }> {
     if (this.options.fsync !== 'never') {
       await syncData(segment.fd);
       if (segment.indexFd !== undefined) await syncData(segment.indexFd);
     }
-    const next = await this.createSegment(segment.nextOffset);
+    const { segment: creating, durable } = this.createSegment(segment.nextOffset);
+    const next = await creating;
     this.segments.push(next);
-    return next;
+    return { segment: next, durable };
   }
 
   /** Syncs what was written since the last sync (fsync 'interval', and close). */

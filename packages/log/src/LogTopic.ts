@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
-import { dirMode, writeFileAtomicSync } from './fileIo.js';
+import { dirMode, writeFileAtomic } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { LogPartition } from './LogPartition.js';
 import { partitionForKey } from './partitionForKey.js';
@@ -37,7 +37,7 @@ export class LogTopic {
       count = asked ?? (typeof options.partitions === 'number' ? options.partitions : 1);
       mkdirSync(dir, { recursive: true, mode: dirMode });
       const meta = JSON.stringify({ version: 1, name, partitions: count, createdAt: new Date().toISOString() });
-      writeFileAtomicSync(metaPath, `${meta}\n`, options.fsync !== 'never');
+      await writeFileAtomic(metaPath, `${meta}\n`, options.fsync !== 'never'); // a first publish to a new topic: no fsync on the event loop
     } else if (asked !== undefined && asked !== count) {
       throw new HopbusError(
         'config',

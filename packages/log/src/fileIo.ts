@@ -65,7 +65,7 @@ export function syncFile(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Makes a create, rename or unlink inside `dir` durable. */
+/** Makes a create, rename or unlink inside `dir` durable. Blocks the event loop: for opening and tools only. */
 export function syncDirSync(dir: string): void {
   let fd: number | undefined;
   try {
@@ -97,6 +97,18 @@ export function writeFileAtomicSync(path: string, content: Buffer | string, dura
   if (durable) syncDirSync(dirname(path));
 }
 
+/** The asynchronous `syncDirSync`, never blocking the event loop: the fsync runs on the libuv pool. */
+export async function syncDir(dir: string): Promise<void> {
+  const handle = await fsPromises.open(dir, 'r');
+  try {
+    await handle.sync(); // on a folder: the kernel persists its entries
+  } catch {
+    // Some file systems refuse to fsync a directory; nothing more can be done there.
+  } finally {
+    await handle.close();
+  }
+}
+
 /** The asynchronous `writeFileAtomicSync`: never blocks the event loop on an fsync. */
 export async function writeFileAtomic(path: string, content: Buffer | string, durable: boolean): Promise<void> {
   const temp = `${path}.tmp`;
@@ -108,14 +120,5 @@ export async function writeFileAtomic(path: string, content: Buffer | string, du
     await handle.close();
   }
   await fsPromises.rename(temp, path);
-  if (durable) {
-    const dir = await fsPromises.open(dirname(path), 'r');
-    try {
-      await dir.sync();
-    } catch {
-      // Some file systems refuse to fsync a directory.
-    } finally {
-      await dir.close();
-    }
-  }
+  if (durable) await syncDir(dirname(path));
 }

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { CorruptLogError } from './CorruptLogError.js';
@@ -39,7 +40,7 @@ export function groupOfFile(fileName: string): string | undefined {
  */
 export async function writeGroupOffsets(topicDir: string, value: GroupOffsets, durable: boolean): Promise<void> {
   const dir = join(topicDir, groupsFolder);
-  mkdirSync(dir, { recursive: true, mode: dirMode });
+  await mkdir(dir, { recursive: true, mode: dirMode }); // every commit: nothing synchronous on the consume path
   const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt });
   await writeFileAtomic(join(dir, groupFileName(value.group)), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -48,6 +49,28 @@ describe('LogTransport engine', () => {
     expect(records.map((r) => r.offset)).toEqual([bases[2]! - 1, bases[2]!, bases[2]! + 1]);
     expect(records.map((r) => r.id)).toEqual([`id-${bases[2]! - 1}`, `id-${bases[2]}`, `id-${bases[2]! + 1}`]);
     await inspector.close();
+  });
+
+  it('rolls segments under fsync always with no synchronous file call on the event loop', async () => {
+    const t = transport({ segmentBytes: 2048, fsync: 'always' });
+    await t.publish([record('noblock.t', 0)]); // opening a topic may read its files synchronously
+    const names = ['openSync', 'closeSync', 'fsyncSync', 'fdatasyncSync', 'writeSync', 'writevSync', 'readSync', 'renameSync', 'mkdirSync', 'unlinkSync'] as const;
+    const spies = names.map((name) => jest.spyOn(fs, name));
+    try {
+      for (let n = 1; n < 200; n += 5) await t.publish(Array.from({ length: 5 }, (_, i) => record('noblock.t', n + i)));
+      const subscription = await t.subscribe('noblock.t', options);
+      let seen = 0;
+      for await (const delivery of subscription) {
+        delivery.ack();
+        if (++seen === 201) break;
+      }
+      await t.commit();
+      const called = names.filter((_, i) => spies[i]!.mock.calls.length > 0);
+      expect(called).toEqual([]);
+    } finally {
+      for (const spy of spies) spy.mockRestore();
+    }
+    expect(readdirSync(join(dir, 'noblock.t', '0')).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(3);
   });
 
   it('rolls a segment by age', async () => {

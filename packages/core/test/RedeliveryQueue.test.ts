@@ -9,7 +9,9 @@ describe('RedeliveryQueue', () => {
     queue.add(5, 200);
     expect(queue.size).toBe(4);
     expect(queue.take(50)).toBeUndefined();
+    expect(queue.nextReadyAt()).toBe(100);
     expect(queue.take(100)).toBe(20);
+    expect(queue.nextReadyAt()).toBe(200);
     queue.add(1, 0);
     expect(queue.take(150)).toBe(1);
     expect(queue.take(250)).toBe(5);
@@ -18,6 +20,7 @@ describe('RedeliveryQueue', () => {
     expect([...queue.values()]).toEqual([10]);
     expect(queue.take(300)).toBe(10);
     expect(queue.size).toBe(0);
+    expect(queue.nextReadyAt()).toBeUndefined();
   });
 
   it('keeps order over many random items', () => {

@@ -3,7 +3,6 @@ import type { LogDelivery } from './LogDelivery.js';
 import type { LogPartition } from './LogPartition.js';
 import type { LogRecord } from './LogRecord.js';
 import type { LogTopic } from './LogTopic.js';
-import { ReadyTimes } from './ReadyTimes.js';
 import type { StoredRecord } from './StoredRecord.js';
 
 /** One partition as seen by a group. */
@@ -44,8 +43,6 @@ export class LogGroup extends PullGroup<LogDelivery> {
   private readonly redeliveries = new RedeliveryQueue<PendingRedelivery>(
     (a, b) => a.record.partition < b.record.partition || (a.record.partition === b.record.partition && a.record.offset < b.record.offset),
   );
-  /** When each redelivery falls due, for the wake timer. */
-  private readonly readyTimes = new ReadyTimes();
   private readonly stopListening: (() => void)[] = [];
   private redeliveryTimer: NodeJS.Timeout | undefined;
   private redeliveryTimerAt = 0;
@@ -82,12 +79,9 @@ export class LogGroup extends PullGroup<LogDelivery> {
     // Redelivery times are on Date.now(); PullSubscription's `at` is the clock of ack deadlines.
     const now = Date.now();
     const due = this.redeliveries.take(now);
-    if (this.redeliveries.size === 0) this.readyTimes.clear();
-    else {
-      // Some wait still: the timer is for the earliest (armed again if it fired early, see wakeAt).
-      const next = this.readyTimes.earliestAfter(now);
-      if (next !== undefined) this.wakeAt(next);
-    }
+    // Some wait still: the timer is for the earliest (armed again if it fired early, see wakeAt).
+    const next = this.redeliveries.nextReadyAt();
+    if (next !== undefined) this.wakeAt(next);
     return due;
   }
 
@@ -202,7 +196,6 @@ export class LogGroup extends PullGroup<LogDelivery> {
     if (delivery.generation !== this.generation) return;
     const readyAt = Date.now() + delayMs;
     this.redeliveries.add({ record: delivery.record, deliveryCount: delivery.deliveryCount }, readyAt);
-    this.readyTimes.add(readyAt); // even when due now: should the wall clock step back, the timer still comes
     if (delayMs <= 0) this.wakeAll();
     else this.wakeAt(readyAt);
   }
@@ -214,7 +207,6 @@ export class LogGroup extends PullGroup<LogDelivery> {
   reset(offsets: readonly number[]): void {
     this.generation++;
     this.redeliveries.clear();
-    this.readyTimes.clear();
     this.cursors.forEach((cursor, i) => {
       const offset = clamp(offsets[i] ?? cursor.committed, cursor.partition);
       cursor.committed = offset;

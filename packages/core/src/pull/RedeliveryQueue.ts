@@ -36,6 +36,14 @@ export class RedeliveryQueue<T> {
     return this.due.pop();
   }
 
+  /**
+   * The earliest due time among the items take() has not found due yet, or undefined: after
+   * take(at), when the next wake-up is needed.
+   */
+  nextReadyAt(): number | undefined {
+    return this.waiting.peek()?.readyAt;
+  }
+
   /** Every item held, due or not, in no particular order. */
   *values(): IterableIterator<T> {
     yield* this.due.values();

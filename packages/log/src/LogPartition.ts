@@ -1,10 +1,10 @@
-import { fstat, ftruncate, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
+import { fstat, ftruncate, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { encodeBatchInto } from './encodeBatch.js';
-import { canSyncWrites, dirMode, openFile, readAt, syncData, syncDir, writeAll, writeFileAtomic } from './fileIo.js';
+import { canSyncWrites, dirMode, makeDirDurable, openFile, readAt, syncData, syncDir, writeAll, writeFileAtomic } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { batchFormat } from './batchFormat.js';
 import { PendingWrite } from './PendingWrite.js';
@@ -54,7 +54,7 @@ export class LogPartition {
   /** Opens (and recovers) the partition in `dir`, creating it when missing and writable. */
   static async open(dir: string, topic: string, index: number, options: ResolvedLogOptions): Promise<LogPartition> {
     const partition = new LogPartition(dir, topic, index, options);
-    if (!options.readOnly) mkdirSync(dir, { recursive: true, mode: dirMode });
+    if (!options.readOnly) await makeDirDurable(dir, dirMode, options.fsync !== 'never');
     await partition.recover();
     return partition;
   }

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import type { CorruptLogError } from './CorruptLogError.js';
 import { groupOfFile, readAllGroupOffsets, writeGroupOffsets } from './groupOffsetsFile.js';
 import { HopbusError, validateTopicName } from '@hopbus/core';
 import { DirLock } from './DirLock.js';
-import { dirMode } from './fileIo.js';
+import { dirMode, makeDirDurable } from './fileIo.js';
 import type { LogOptions, ResolvedLogOptions } from './LogOptions.js';
 import { resolveLogOptions } from './LogOptions.js';
 import { LogTopic, topicMetaFile } from './LogTopic.js';
@@ -37,7 +37,7 @@ export class LogStore {
     const dir = resolve(resolved.dir);
     let lock: DirLock | undefined;
     if (!resolved.readOnly) {
-      mkdirSync(dir, { recursive: true, mode: dirMode });
+      await makeDirDurable(dir, dirMode, resolved.fsync !== 'never');
       lock = DirLock.acquire(dir, (pid) => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of dead process ${pid}` }));
     } else if (!existsSync(dir)) {
       throw new HopbusError('not_found', `There is no log data dir at ${dir}.`);

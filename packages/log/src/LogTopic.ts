@@ -1,9 +1,9 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
-import { dirMode, writeFileAtomic } from './fileIo.js';
+import { dirMode, makeDirDurable, writeFileAtomic } from './fileIo.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { LogPartition } from './LogPartition.js';
 import { partitionForKey } from './partitionForKey.js';
@@ -35,7 +35,7 @@ export class LogTopic {
     if (count === undefined) {
       if (!create || options.readOnly) return undefined;
       count = asked ?? (typeof options.partitions === 'number' ? options.partitions : 1);
-      mkdirSync(dir, { recursive: true, mode: dirMode });
+      await makeDirDurable(dir, dirMode, options.fsync !== 'never');
       const meta = JSON.stringify({ version: 1, name, partitions: count, createdAt: new Date().toISOString() });
       await writeFileAtomic(metaPath, `${meta}\n`, options.fsync !== 'never'); // a first publish to a new topic: no fsync on the event loop
     } else if (asked !== undefined && asked !== count) {

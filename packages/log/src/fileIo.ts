@@ -65,14 +65,26 @@ export function syncFile(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
+/**
+ * Codes with which a platform or file system says it cannot open or fsync a folder (Windows,
+ * some network and FUSE file systems): nothing more can be done there. Any other error (EIO,
+ * ENOSPC...) means the folder's entries may not be durable, and is thrown.
+ */
+const folderSyncUnsupported = new Set(['EINVAL', 'ENOTSUP', 'EOPNOTSUPP', 'EISDIR', 'EPERM', 'EBADF']);
+
+/** True when `error` only says that folders cannot be synced here. */
+export function isFolderSyncUnsupported(error: unknown): boolean {
+  return folderSyncUnsupported.has((error as NodeJS.ErrnoException | undefined)?.code ?? '');
+}
+
 /** Makes a create, rename or unlink inside `dir` durable. Blocks the event loop: for opening and tools only. */
 export function syncDirSync(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, constants.O_RDONLY);
     fsyncSync(fd); // on a folder: the kernel persists its entries
-  } catch {
-    // Some file systems refuse to fsync a directory; nothing more can be done there.
+  } catch (error) {
+    if (!isFolderSyncUnsupported(error)) throw error;
   } finally {
     if (fd !== undefined) closeSync(fd);
   }
@@ -99,14 +111,31 @@ export function writeFileAtomicSync(path: string, content: Buffer | string, dura
 
 /** The asynchronous `syncDirSync`, never blocking the event loop: the fsync runs on the libuv pool. */
 export async function syncDir(dir: string): Promise<void> {
-  const handle = await fsPromises.open(dir, 'r');
+  let handle: fsPromises.FileHandle | undefined;
   try {
+    handle = await fsPromises.open(dir, 'r');
     await handle.sync(); // on a folder: the kernel persists its entries
-  } catch {
-    // Some file systems refuse to fsync a directory; nothing more can be done there.
+  } catch (error) {
+    if (!isFolderSyncUnsupported(error)) throw error;
   } finally {
-    await handle.close();
+    await handle?.close();
   }
+}
+
+/**
+ * mkdir -p that makes what it created durable: each new folder's entry is synced in its parent
+ * (a topic or partition folder that vanished in a power loss would take acknowledged records
+ * with it). Resolves without syncing when nothing was created or `durable` is false.
+ */
+export async function makeDirDurable(dir: string, mode: number, durable: boolean): Promise<void> {
+  const first = await fsPromises.mkdir(dir, { recursive: true, mode });
+  if (first === undefined || !durable) return;
+  const created: string[] = [];
+  for (let at = dir; ; at = dirname(at)) {
+    created.push(at);
+    if (at === first || dirname(at) === at) break;
+  }
+  for (const folder of created) await syncDir(dirname(folder));
 }
 
 /** The asynchronous `writeFileAtomicSync`: never blocks the event loop on an fsync. */

@@ -24,6 +24,7 @@ export type {
 export { registerTransport, resolveTransport } from './transport/transportRegistry.js';
 export type { TransportFactory } from './transport/transportRegistry.js';
 export { PullDelivery } from './pull/PullDelivery.js';
+export { RecordDelivery } from './pull/RecordDelivery.js';
 export type { DeliveryOwner, Settlement } from './pull/PullDelivery.js';
 export { PullGroup } from './pull/PullGroup.js';
 export { PullSubscription } from './pull/PullSubscription.js';

@@ -1,4 +1,4 @@
-import { PullDelivery } from '@hopbus/core';
+import { RecordDelivery } from '@hopbus/core';
 import type { Delivery, DeliveryOwner } from '@hopbus/core';
 import type { LogRecord } from './LogRecord.js';
 
@@ -7,40 +7,16 @@ import type { LogRecord } from './LogRecord.js';
  * ignored. The record's fields are read through from `record` (which decodes them on first
  * read), so a delivery costs one small object.
  */
-export class LogDelivery extends PullDelivery implements Delivery {
+export class LogDelivery extends RecordDelivery<LogRecord> implements Delivery {
   constructor(
-    readonly record: LogRecord,
+    record: LogRecord,
     readonly deliveryCount: number,
     /** The group's generation when delivered: a settle from before a reset does not move the group. */
     readonly generation: number,
     owner: DeliveryOwner<LogDelivery>,
     deadline: number,
   ) {
-    super(owner, deadline);
-  }
-
-  get id(): string {
-    return this.record.id;
-  }
-
-  get topic(): string {
-    return this.record.topic;
-  }
-
-  get key(): string | undefined {
-    return this.record.key;
-  }
-
-  get headers(): Readonly<Record<string, string>> {
-    return this.record.headers;
-  }
-
-  get data(): Uint8Array {
-    return this.record.data;
-  }
-
-  get timestamp(): number {
-    return this.record.timestamp;
+    super(record, owner, deadline);
   }
 
   get partition(): number {

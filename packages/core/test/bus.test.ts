@@ -303,6 +303,66 @@ describe('the bus', () => {
     await transport.close();
   });
 
+  it('keeps the messages of a slow handler alive, running and queued, so none is delivered twice', async () => {
+    const Jobs = topic<{ n: number }>('t10b.jobs');
+    const transport = new MemoryTransport();
+    const calls: number[] = [];
+    @Actor('slowpoke')
+    class Slow {
+      @Subscribe(Jobs, { ackTimeoutMs: 150 })
+      async handle(job: { n: number }): Promise<void> {
+        calls.push(job.n);
+        await new Promise((resolve) => setTimeout(resolve, 400));
+      }
+    }
+    const bus = await createBus({ transport, services: [Slow], ...quiet });
+    await bus.start();
+    await bus.publishBatch(Jobs, [{ payload: { n: 1 } }, { payload: { n: 2 } }, { payload: { n: 3 } }]);
+    await waitFor('three calls', () => calls.length === 3, 5000);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(calls).toEqual([1, 2, 3]);
+    await bus.stop();
+  });
+
+  it('dead-letters a message delivered more than maxDeliveries times without being settled', async () => {
+    const Jobs = topic<{ n: number }>('t10c.jobs');
+    const transport = new MemoryTransport();
+    const counts: number[] = [];
+    @Actor('crashy')
+    class Crashy {
+      @Subscribe(Jobs, { maxDeliveries: 2 })
+      handle(_job: { n: number }, ctx: MessageContext): Promise<void> {
+        counts.push(ctx.deliveryCount);
+        return new Promise(() => undefined); // never settles: as if the process died in it
+      }
+    }
+    const shared = { connect: () => transport.connect(), publish: transport.publish.bind(transport), subscribe: transport.subscribe.bind(transport), close: async () => undefined, kind: 'memory', features: transport.features };
+    const dead = new Receiver(await transport.subscribe('t10c.jobs.dlq', { group: 'inspect', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 30_000 }));
+    for (let run = 1; run <= 3; run++) {
+      const bus = await createBus({ transport: shared, services: [Crashy], ...quiet });
+      await bus.start();
+      if (run === 1) await bus.publish(Jobs, { n: 9 });
+      if (run < 3) await waitFor(`delivery ${run}`, () => counts.length === run);
+      else expect(await dead.next()).toMatchObject({ headers: { 'hopbus-error-code': 'max_deliveries', 'hopbus-original-topic': 't10c.jobs' } });
+      await bus.stop({ timeoutMs: 20 });
+    }
+    expect(counts).toEqual([1, 2]);
+    await transport.close();
+  });
+
+  it('refuses a maxDeliveries that is not a whole number of at least 1', () => {
+    const T = topic<number>('t10d.x');
+    for (const maxDeliveries of [0, 0.5, Number.NaN]) {
+      expect(() => {
+        @Actor('bad-max')
+        class Bad {
+          @Subscribe(T, { maxDeliveries }) handle(): void {}
+        }
+        return Bad;
+      }).toThrow(/maxDeliveries must be a whole number/);
+    }
+  });
+
   it('refuses to publish after stop with code transport_closed', async () => {
     const bus = await createBus({ transport: 'memory:', ...quiet });
     await bus.start();

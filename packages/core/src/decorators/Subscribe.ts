@@ -22,6 +22,9 @@ export function Subscribe<T>(
     if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {
       throw new HopbusError('config', `@Subscribe(${topic.name}) on ${String(method)}: concurrency must be a whole number ≥ 1.`);
     }
+    if (options.maxDeliveries !== undefined && !(options.maxDeliveries >= 1 && (Number.isInteger(options.maxDeliveries) || options.maxDeliveries === Infinity))) {
+      throw new HopbusError('config', `@Subscribe(${topic.name}) on ${String(method)}: maxDeliveries must be a whole number ≥ 1, or Infinity.`);
+    }
     recordSubscription(prototype, { method, topic: topic as Topic<unknown>, options: options as SubscribeHandlerOptions<unknown> });
   };
 }

@@ -18,8 +18,17 @@ export interface SubscribeHandlerOptions<T> {
   readonly start?: StartPosition;
   /** Unsettled messages held at most (default max(64, 4 × concurrency)): the pull window. */
   readonly maxInFlight?: number;
-  /** An unsettled message is delivered again after this (default 30 s); long handlers are kept alive. */
+  /**
+   * An unsettled message is delivered again after this (default 30 s). A handler still running
+   * keeps its message alive: only a consumer that died or stalled lets the timeout pass.
+   */
   readonly ackTimeoutMs?: number;
+  /**
+   * A message delivered more times than this without being settled (its handler crashed the
+   * process, or the consumer kept dying or stalling with it) goes to the dead letters before
+   * the handler runs again, code `max_deliveries` (default 10; Infinity turns it off).
+   */
+  readonly maxDeliveries?: number;
 }
 
 export interface SubscriptionMetadata {

@@ -8,6 +8,7 @@ export const HopbusErrorCode = {
   decode: 'decode',
   schema: 'schema',
   handler: 'handler',
+  maxDeliveries: 'max_deliveries',
   config: 'config',
   corruptLog: 'corrupt_log',
   messageTooLarge: 'message_too_large',

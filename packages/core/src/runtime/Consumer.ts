@@ -33,7 +33,10 @@ export class Consumer {
   private subscription: Subscription | undefined;
   private pulling: Promise<void> = Promise.resolve();
   private readonly mailboxes: Mailboxes<DeliveryContext>;
+  /** Deliveries whose handling is under way (asynchronous): kept alive until it settles. */
   private readonly running = new Set<Delivery>();
+  /** Restarts the ack timeout of every delivery held (queued or running), three times per timeout. */
+  private keepAlive: NodeJS.Timeout | undefined;
   private stopping = false;
   /** Wakes retry back-offs when the bus stops. */
   private readonly stopRequested = new AbortController();
@@ -54,6 +57,11 @@ export class Consumer {
     const { topic, group, start, maxInFlight, ackTimeoutMs } = this.binding;
     this.subscription = await this.transport.subscribe(topic.name, { group, start, maxInFlight, ackTimeoutMs, durable: topic.durable });
     this.pulling = this.pull(this.subscription);
+    this.keepAlive = setInterval(() => {
+      this.mailboxes.forEachHeld((context) => context.delivery.working());
+      for (const delivery of this.running) delivery.working();
+    }, Math.max(1, Math.floor(ackTimeoutMs / 3)));
+    this.keepAlive.unref();
   }
 
   private async pull(subscription: Subscription): Promise<void> {
@@ -93,6 +101,14 @@ export class Consumer {
   }
 
   private dispatch(delivery: Delivery): void {
+    if (delivery.deliveryCount > this.binding.maxDeliveries) {
+      const error = new HopbusError(
+        'max_deliveries',
+        `The message was delivered ${delivery.deliveryCount} times without being settled (over maxDeliveries ${this.binding.maxDeliveries}): its handler may crash the process, or the consumer kept stopping with it.`,
+      );
+      void this.deadLetter(delivery, error, 0);
+      return;
+    }
     let payload: unknown;
     try {
       payload = this.binding.topic.codec.decode(delivery.data);
@@ -282,6 +298,7 @@ export class Consumer {
     }
     await drained;
     await this.pulling;
+    clearInterval(this.keepAlive);
   }
 
   private describe(): string {

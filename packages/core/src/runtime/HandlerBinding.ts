@@ -23,4 +23,5 @@ export interface HandlerBinding {
   readonly start: StartPosition;
   readonly maxInFlight: number;
   readonly ackTimeoutMs: number;
+  readonly maxDeliveries: number;
 }

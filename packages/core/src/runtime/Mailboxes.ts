@@ -75,6 +75,15 @@ export class Mailboxes<Item extends object> {
     void finished.then(() => this.serve());
   }
 
+  /** Calls `fn` for every item held in a mailbox or waiting for a slot (running keyed items included). */
+  forEachHeld(fn: (item: Item) => void): void {
+    for (let i = this.readyHead; i < this.ready.length; i++) {
+      const unit = this.ready[i]!;
+      if (typeof unit !== 'string') fn(unit);
+    }
+    for (const box of this.boxes.values()) for (const item of box) fn(item);
+  }
+
   /** Removes and returns every item not yet started. */
   takeQueued(): Item[] {
     const taken: Item[] = [];

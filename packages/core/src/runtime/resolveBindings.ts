@@ -71,6 +71,7 @@ export function resolveBindings(
         start: options.start ?? 'earliest',
         maxInFlight: options.maxInFlight ?? Math.max(64, 4 * concurrency),
         ackTimeoutMs: options.ackTimeoutMs ?? 30_000,
+        maxDeliveries: options.maxDeliveries ?? 10,
       });
     }
   }

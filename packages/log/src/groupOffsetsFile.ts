@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { CorruptLogError } from './CorruptLogError.js';
-import { dirMode, writeFileAtomic } from './fileIo.js';
+import { dirMode, makeDirDurable, writeFileAtomic } from './fileIo.js';
 
 /** Folder, inside a topic folder, of the committed positions of its groups. */
 export const groupsFolder = 'groups';
@@ -40,7 +39,7 @@ export function groupOfFile(fileName: string): string | undefined {
  */
 export async function writeGroupOffsets(topicDir: string, value: GroupOffsets, durable: boolean): Promise<void> {
   const dir = join(topicDir, groupsFolder);
-  await mkdir(dir, { recursive: true, mode: dirMode }); // every commit: nothing synchronous on the consume path
+  await makeDirDurable(dir, dirMode, durable); // every commit: nothing synchronous on the consume path; a no-op once the folder exists
   const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt });
   await writeFileAtomic(join(dir, groupFileName(value.group)), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
 }

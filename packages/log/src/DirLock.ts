@@ -7,8 +7,10 @@ import { fileMode } from './fileIo.js';
 export const lockFileName = '.lock';
 
 /**
- * One process owns a data dir. The lock is a file created exclusively, holding the pid; a lock
- * whose pid is no longer running is stale and taken over.
+ * One process owns a data dir. The lock is a file created exclusively, holding the owner's pid
+ * and, on Linux, the boot it ran in and its start time; a lock whose owner is no longer running
+ * is stale and taken over. The boot and start time tell a dead owner whose pid was reused (after
+ * a reboot, or much later) from a live one.
  */
 export class DirLock {
   private released = false;
@@ -22,7 +24,7 @@ export class DirLock {
       try {
         const fd = openSync(path, 'wx', fileMode);
         try {
-          writeSync(fd, `${process.pid}\n`);
+          writeSync(fd, ownerLine(process.pid));
         } finally {
           closeSync(fd);
         }
@@ -31,7 +33,7 @@ export class DirLock {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
       const owner = readOwner(path);
-      if (owner !== undefined && isAlive(owner)) {
+      if (owner !== undefined && isRunning(path, owner)) {
         const who = owner === process.pid ? 'this process (another LogTransport or LogStore on the same dir is still open)' : `process ${owner}`;
         throw new HopbusError(
           'locked',
@@ -64,10 +66,55 @@ export class DirLock {
   }
 }
 
+/** `<pid> <boot id> <start time>`: the last two only where /proc tells them (Linux). */
+function ownerLine(pid: number): string {
+  const boot = currentBootId();
+  const started = startTimeOf(pid);
+  return boot !== undefined && started !== undefined ? `${pid} ${boot} ${started}\n` : `${pid}\n`;
+}
+
 function readOwner(path: string): number | undefined {
   try {
     const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The lock's owner still runs: its pid is alive and, where the lock records them, in the same boot with the same start time. */
+function isRunning(path: string, pid: number): boolean {
+  if (!isAlive(pid)) return false;
+  let fields: string[];
+  try {
+    fields = readFileSync(path, 'utf8').trim().split(/\s+/);
+  } catch {
+    return true;
+  }
+  const [, boot, started] = fields;
+  if (boot === undefined || started === undefined) return true; // a lock from a platform without /proc
+  const nowBoot = currentBootId();
+  if (nowBoot !== undefined && nowBoot !== boot) return false; // written before a reboot
+  const nowStarted = startTimeOf(pid);
+  return nowStarted === undefined || nowStarted === started;
+}
+
+function currentBootId(): string | undefined {
+  try {
+    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return /^[0-9a-f-]+$/i.test(id) ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+function startTimeOf(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold spaces
+    const started = afterName[19]; // fields 3.. follow the name: field 22 is the 20th of them
+    return started !== undefined && /^\d+$/.test(started) ? started : undefined;
   } catch {
     return undefined;
   }

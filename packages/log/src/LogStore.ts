@@ -38,7 +38,7 @@ export class LogStore {
     let lock: DirLock | undefined;
     if (!resolved.readOnly) {
       await makeDirDurable(dir, dirMode, resolved.fsync !== 'never');
-      lock = DirLock.acquire(dir, (pid) => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of dead process ${pid}` }));
+      lock = DirLock.acquire(dir, (pid) => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of process ${pid}, which no longer runs` }));
     } else if (!existsSync(dir)) {
       throw new HopbusError('not_found', `There is no log data dir at ${dir}.`);
     }

@@ -279,4 +279,45 @@ describe('the data dir lock', () => {
       remove();
     }
   });
+
+  it('takes over a lock whose pid now belongs to another process (a reboot, or a pid reused since)', async () => {
+    const { dir, remove } = tempDir('reused');
+    const stranger = spawn('sleep', ['30']); // alive, but not the process that wrote the lock
+    try {
+      await new Promise((resolve) => stranger.once('spawn', resolve));
+      const bootId = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+      const stat = fs.readFileSync(`/proc/${stranger.pid}/stat`, 'utf8');
+      const startTime = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]!;
+      const lock = join(dir, '.lock');
+      const events: string[] = [];
+      const open = async (): Promise<unknown> => {
+        const t = new LogTransport({ dir, onRecovery: (e) => events.push(e.kind) });
+        const error = await t.connect().then(() => undefined, (e: unknown) => e);
+        await t.close();
+        return error;
+      };
+      // The lock names the stranger exactly (same boot, same start time): it is the owner.
+      fs.writeFileSync(lock, `${stranger.pid} ${bootId} ${startTime}\n`);
+      expect(HopbusError.hasCode(await open(), 'locked')).toBe(true);
+      // Written by an earlier process with that pid (another start time): stale.
+      fs.writeFileSync(lock, `${stranger.pid} ${bootId} ${Number(startTime) - 100}\n`);
+      expect(await open()).toBeUndefined();
+      expect(events).toEqual(['stale_lock']);
+      // Written before a reboot: stale.
+      fs.writeFileSync(lock, `${stranger.pid} 00000000-0000-4000-8000-000000000000 ${startTime}\n`);
+      expect(await open()).toBeUndefined();
+      expect(events).toEqual(['stale_lock', 'stale_lock']);
+      // A lock of ours records the same three fields.
+      const t = new LogTransport({ dir });
+      await t.connect();
+      const mine = fs.readFileSync(lock, 'utf8').trim().split(' ');
+      expect(mine[0]).toBe(String(process.pid));
+      expect(mine[1]).toBe(bootId);
+      expect(mine[2]).toMatch(/^\d+$/);
+      await t.close();
+    } finally {
+      stranger.kill('SIGKILL');
+      remove();
+    }
+  });
 });

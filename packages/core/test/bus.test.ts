@@ -350,6 +350,18 @@ describe('the bus', () => {
     await transport.close();
   });
 
+  it('refuses retry options it cannot follow when the bus starts, with code config', async () => {
+    const T = topic<number>('t10e.x');
+    @Actor('bad-retry')
+    class BadRetry {
+      @Subscribe(T, { retry: { attempts: 0 } }) handle(): void {}
+    }
+    const bus = await createBus({ transport: 'memory:', services: [BadRetry], ...quiet });
+    const error = await bus.start().then(() => undefined, (e: unknown) => e);
+    expect(HopbusError.hasCode(error, 'config')).toBe(true);
+    expect((error as Error).message).toMatch(/retry.attempts must be a whole number/);
+  });
+
   it('refuses a maxDeliveries that is not a whole number of at least 1', () => {
     const T = topic<number>('t10d.x');
     for (const maxDeliveries of [0, 0.5, Number.NaN]) {

@@ -1,3 +1,5 @@
+import { HopbusError } from '../errors/HopbusError.js';
+
 /** How a failing handler is retried in place before its message goes to the dead letters. */
 export interface RetryOptions {
   /** Handler calls at most, the first included (default 3). 1 means no retry. */
@@ -18,8 +20,12 @@ export const defaultRetry: RetryPolicy = { attempts: 3, initialDelayMs: 100, max
 
 export function retryPolicy(options: RetryOptions | undefined): RetryPolicy {
   const policy = { ...defaultRetry, ...options };
-  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) throw new RangeError('retry.attempts must be a whole number ≥ 1');
-  if (!(policy.initialDelayMs >= 0) || !(policy.maxDelayMs >= 0)) throw new RangeError('retry delays must be ≥ 0');
+  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
+    throw new HopbusError('config', `retry.attempts must be a whole number ≥ 1 (1 means no retry), not ${String(policy.attempts)}.`);
+  }
+  if (!(policy.initialDelayMs >= 0) || !(policy.maxDelayMs >= 0)) {
+    throw new HopbusError('config', `retry.initialDelayMs and retry.maxDelayMs must be ≥ 0, not ${String(policy.initialDelayMs)} and ${String(policy.maxDelayMs)}.`);
+  }
   return policy;
 }
 

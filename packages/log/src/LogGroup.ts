@@ -1,4 +1,5 @@
 import { PullGroup, RedeliveryQueue } from '@hopbus/core';
+import type { CrashLoopGuard } from './CrashLoopGuard.js';
 import type { LogDelivery } from './LogDelivery.js';
 import type { LogPartition } from './LogPartition.js';
 import type { LogRecord } from './LogRecord.js';
@@ -50,6 +51,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
   generation = 0;
   /** Set when the committed position moved since it was last persisted. */
   dirty = false;
+  /** Counts deliveries across restarts (see CrashLoopGuard); set by the transport once opened. */
+  guard: CrashLoopGuard | undefined;
 
   constructor(
     readonly topic: LogTopic,
@@ -108,6 +111,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
     for (let i = 0; i < count; i++) {
       const cursor = this.cursors[(this.nextCursor + i) % count]!;
       if (cursor.head < cursor.buffer.length) {
+        const next = cursor.buffer[cursor.head]!;
+        if (this.guard && !this.guard.mayHandOut(next.partition, next.offset)) continue; // woken once recorded
         const record = cursor.buffer[cursor.head++]!;
         if (cursor.head === cursor.buffer.length) {
           cursor.buffer = [];
@@ -120,6 +125,11 @@ export class LogGroup extends PullGroup<LogDelivery> {
       this.fetch(cursor);
     }
     return undefined;
+  }
+
+  /** The deliveryCount of a record just taken by takeNext(): above 1 when earlier runs died with it handed out. */
+  firstDeliveryCount(record: LogRecord): number {
+    return this.guard ? this.guard.handedOut(record.partition, record.offset) : 1;
   }
 
   private fetch(cursor: PartitionCursor): void {
@@ -168,6 +178,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
     if (delivery.generation !== this.generation) return;
     const cursor = this.cursors[delivery.partition];
     if (!cursor) return;
+    this.guard?.settled(delivery.partition);
     if (delivery.offset === cursor.committed) {
       if (cursor.settled.size === 0 && cursor.gaps.size === 0) {
         cursor.committed++; // in order, the common case: nothing to look up
@@ -218,6 +229,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
       cursor.gaps.clear();
     });
     this.dirty = true;
+    this.guard?.reset(this.committedOffsets());
     this.wakeAll();
   }
 

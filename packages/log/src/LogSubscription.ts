@@ -14,7 +14,7 @@ export class LogSubscription extends PullSubscription<LogDelivery, LogGroup> {
     const due = this.group.takeRedelivery();
     if (due) return new LogDelivery(due.record, due.deliveryCount + 1, this.group.generation, this, deadline);
     const record = this.group.takeNext();
-    return record && new LogDelivery(record, 1, this.group.generation, this, deadline);
+    return record && new LogDelivery(record, this.group.firstDeliveryCount(record), this.group.generation, this, deadline);
   }
 
   protected release(delivery: LogDelivery, how: Settlement, delayMs: number): void {

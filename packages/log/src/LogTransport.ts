@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
+import { CrashLoopGuard } from './CrashLoopGuard.js';
+import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
 import { groupFileName, groupsFolder, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
 import { LogGroup } from './LogGroup.js';
 import type { LogOptions } from './LogOptions.js';
@@ -112,9 +114,15 @@ export class LogTransport implements Transport {
     if (!opening) {
       opening = (async () => {
         const saved = readSavedOffsets(topic, options.group);
-        const offsets = saved ?? topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
+        const headsPath = groupHeadsPath(topic.dir, options.group);
+        // Heads written after the offsets file only: a reset, a replay or a repair since rewrote the offsets and voids them.
+        const previous = saved ? readGroupHeads(headsPath, join(topic.dir, groupsFolder, groupFileName(options.group))) : undefined;
+        const offsets = saved ? CrashLoopGuard.committedAtOpen(saved, previous) : topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
         const group = new LogGroup(topic, options.group, offsets, store.options.fetchBytes);
-        if (!saved) await this.persist(store, group);
+        if (!saved || offsets.some((offset, i) => offset !== saved[i])) await this.persist(store, group);
+        const guard = new CrashLoopGuard(headsPath, group.committedOffsets(), previous, () => group.wakeAll());
+        await guard.open();
+        group.guard = guard;
         group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
         this.groups.set(key, group);
         return group;
@@ -188,6 +196,7 @@ export class LogTransport implements Transport {
     for (const group of this.groups.values()) group.close();
     try {
       await this.commit();
+      for (const group of this.groups.values()) await group.guard?.close(group.committedOffsets());
     } finally {
       await this.store?.close();
     }

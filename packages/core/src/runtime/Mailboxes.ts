@@ -62,15 +62,11 @@ export class Mailboxes<Item extends object> {
     }
     let finished: Promise<void>;
     if (key === undefined) {
-      finished = pending.then(() => void this.size--);
+      finished = pending.then(this.itemDone);
     } else {
       const box = [item];
       this.boxes.set(key, box);
-      finished = pending.then(() => {
-        box.shift();
-        this.size--;
-        return this.serveBox(key);
-      });
+      finished = pending.then(() => this.nextInBox(key, box));
     }
     void finished.then(() => this.serve());
   }
@@ -139,10 +135,14 @@ export class Mailboxes<Item extends object> {
 
   private serveItem(item: Item): Promise<void> | undefined {
     const pending = this.work(item);
-    if (pending) return pending.then(() => void this.size--);
+    if (pending) return pending.then(this.itemDone);
     this.size--;
     return undefined;
   }
+
+  private readonly itemDone = (): void => {
+    this.size--;
+  };
 
   /** Runs a key's mailbox until it is empty, then forgets the key; a promise if it had to wait. */
   private serveBox(key: string): Promise<void> | undefined {
@@ -150,18 +150,19 @@ export class Mailboxes<Item extends object> {
     if (!box) return undefined;
     while (box.length > 0) {
       const pending = this.work(box[0]!);
-      if (pending) {
-        return pending.then(() => {
-          box.shift();
-          this.size--;
-          return this.serveBox(key);
-        });
-      }
+      if (pending) return pending.then(() => this.nextInBox(key, box));
       box.shift();
       this.size--;
     }
     this.boxes.delete(key);
     return undefined;
+  }
+
+  /** The head of `key`'s mailbox finished after waiting: drop it and go on with the rest. */
+  private nextInBox(key: string, box: Item[]): Promise<void> | undefined {
+    box.shift();
+    this.size--;
+    return this.serveBox(key);
   }
 
   private notifyIfIdle(): void {

@@ -210,7 +210,7 @@ export class Consumer {
           id: delivery.id,
           error: error instanceof Error ? error.message : String(error),
         });
-        if (this.stopping || !(await this.pause(delayMs, delivery))) {
+        if (this.stopping || !(await this.pause(delayMs))) {
           traced.handedBack();
           delivery.nack(0);
           return;
@@ -230,9 +230,8 @@ export class Consumer {
     }
   }
 
-  /** Waits before a retry, keeping the delivery alive; false when the bus stops meanwhile. */
-  private pause(delayMs: number, delivery: Delivery): Promise<boolean> {
-    delivery.working();
+  /** Waits before a retry (the delivery, tracked as running, is kept alive by keepAlive); false when the bus stops meanwhile. */
+  private pause(delayMs: number): Promise<boolean> {
     return new Promise((resolve) => {
       const signal = this.stopRequested.signal;
       const onStop = (): void => {
@@ -241,7 +240,6 @@ export class Consumer {
       };
       const timer = setTimeout(() => {
         signal.removeEventListener('abort', onStop);
-        delivery.working();
         resolve(true);
       }, delayMs);
       signal.addEventListener('abort', onStop, { once: true });

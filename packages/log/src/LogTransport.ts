@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { CrashLoopGuard } from './CrashLoopGuard.js';
 import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
-import { groupFileName, groupsFolder, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { groupOffsetsPath, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
 import { LogGroup } from './LogGroup.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogPartition } from './LogPartition.js';
@@ -116,7 +115,7 @@ export class LogTransport implements Transport {
         const saved = readSavedOffsets(topic, options.group);
         const headsPath = groupHeadsPath(topic.dir, options.group);
         // Heads written after the offsets file only: a reset, a replay or a repair since rewrote the offsets and voids them.
-        const previous = saved ? readGroupHeads(headsPath, join(topic.dir, groupsFolder, groupFileName(options.group))) : undefined;
+        const previous = saved ? readGroupHeads(headsPath, groupOffsetsPath(topic.dir, options.group)) : undefined;
         const offsets = saved ? CrashLoopGuard.committedAtOpen(saved, previous) : topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
         const group = new LogGroup(topic, options.group, offsets, store.options.fetchBytes);
         if (!saved || offsets.some((offset, i) => offset !== saved[i])) await this.persist(store, group);
@@ -210,7 +209,7 @@ export class LogTransport implements Transport {
 }
 
 function readSavedOffsets(topic: LogTopic, group: string): number[] | undefined {
-  const path = join(topic.dir, groupsFolder, groupFileName(group));
+  const path = groupOffsetsPath(topic.dir, group);
   try {
     return [...readGroupOffsetsFile(path).offsets];
   } catch (error) {

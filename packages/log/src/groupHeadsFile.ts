@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { groupFileName, groupsFolder } from './groupOffsetsFile.js';
+import { groupOffsetsPath } from './groupOffsetsFile.js';
 
 /** One partition's head as a group last recorded it. */
 export interface PartitionHead {
@@ -21,7 +20,7 @@ export interface GroupHeads {
 
 /** Beside the group's offsets file; tools that read `.offsets` files do not see it. */
 export function groupHeadsPath(topicDir: string, group: string): string {
-  return join(topicDir, groupsFolder, groupFileName(group).replace(/\.offsets$/, '.heads'));
+  return groupOffsetsPath(topicDir, group).replace(/\.offsets$/, '.heads');
 }
 
 /**

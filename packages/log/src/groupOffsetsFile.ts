@@ -24,6 +24,11 @@ export function groupFileName(group: string): string {
   return `~${hex}.offsets`;
 }
 
+/** Where a group's offsets file is, in the topic folder `topicDir`. */
+export function groupOffsetsPath(topicDir: string, group: string): string {
+  return join(topicDir, groupsFolder, groupFileName(group));
+}
+
 /** The group an offsets file name stands for (the inverse of groupFileName). */
 export function groupOfFile(fileName: string): string | undefined {
   if (!fileName.endsWith('.offsets')) return undefined;
@@ -41,7 +46,7 @@ export async function writeGroupOffsets(topicDir: string, value: GroupOffsets, d
   const dir = join(topicDir, groupsFolder);
   await makeDirDurable(dir, dirMode, durable); // every commit: nothing synchronous on the consume path; a no-op once the folder exists
   const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt });
-  await writeFileAtomic(join(dir, groupFileName(value.group)), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
+  await writeFileAtomic(groupOffsetsPath(topicDir, value.group), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
 }
 
 /** Parses one offsets file; throws CorruptLogError when it is damaged. */

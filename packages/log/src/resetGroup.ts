@@ -1,9 +1,8 @@
 import { HopbusError } from '@hopbus/core';
-import { groupFileName, groupsFolder, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { groupOffsetsPath, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
 import { LogStore } from './LogStore.js';
 import type { GroupResetTarget } from './resolveResetTarget.js';
 import { resolveResetTarget } from './resolveResetTarget.js';
-import { join } from 'node:path';
 
 /**
  * Moves a consumer group of a stopped bus (replay): takes the dir's lock (`locked` while a bus
@@ -17,7 +16,7 @@ export async function resetGroup(dir: string, topicName: string, group: string, 
     if (!topic) throw new HopbusError('not_found', `There is no topic ${topicName} in ${store.dir}.`);
     let current: readonly number[] = topic.partitions.map((p) => p.startOffset);
     try {
-      current = readGroupOffsetsFile(join(topic.dir, groupsFolder, groupFileName(group))).offsets;
+      current = readGroupOffsetsFile(groupOffsetsPath(topic.dir, group)).offsets;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }

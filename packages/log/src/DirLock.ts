@@ -32,8 +32,9 @@ export class DirLock {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const owner = readOwner(path);
-      if (owner !== undefined && isRunning(path, owner)) {
+      const lockOwner = readOwner(path);
+      const owner = lockOwner?.pid;
+      if (lockOwner !== undefined && isRunning(lockOwner)) {
         const who = owner === process.pid ? 'this process (another LogTransport or LogStore on the same dir is still open)' : `process ${owner}`;
         throw new HopbusError(
           'locked',
@@ -59,7 +60,7 @@ export class DirLock {
     if (this.released) return;
     this.released = true;
     try {
-      if (readOwner(this.path) === process.pid) unlinkSync(this.path);
+      if (readOwner(this.path)?.pid === process.pid) unlinkSync(this.path);
     } catch {
       // Already gone.
     }
@@ -73,25 +74,26 @@ function ownerLine(pid: number): string {
   return boot !== undefined && started !== undefined ? `${pid} ${boot} ${started}\n` : `${pid}\n`;
 }
 
-function readOwner(path: string): number | undefined {
+/** What a lock file says of its owner: the pid, and where recorded, its boot and start time. */
+interface LockOwner {
+  readonly pid: number;
+  readonly boot: string | undefined;
+  readonly started: string | undefined;
+}
+
+function readOwner(path: string): LockOwner | undefined {
   try {
-    const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+    const [pidText, boot, started] = readFileSync(path, 'utf8').trim().split(/\s+/);
+    const pid = Number.parseInt(pidText ?? '', 10);
+    return Number.isInteger(pid) && pid > 0 ? { pid, boot, started } : undefined;
   } catch {
     return undefined;
   }
 }
 
 /** The lock's owner still runs: its pid is alive and, where the lock records them, in the same boot with the same start time. */
-function isRunning(path: string, pid: number): boolean {
+function isRunning({ pid, boot, started }: LockOwner): boolean {
   if (!isAlive(pid)) return false;
-  let fields: string[];
-  try {
-    fields = readFileSync(path, 'utf8').trim().split(/\s+/);
-  } catch {
-    return true;
-  }
-  const [, boot, started] = fields;
   if (boot === undefined || started === undefined) return true; // a lock from a platform without /proc
   const nowBoot = currentBootId();
   if (nowBoot !== undefined && nowBoot !== boot) return false; // written before a reboot

@@ -1,5 +1,5 @@
 import { Actor, createBus, HopbusError, MemoryTransport, Publishes, silentLogger, Subscribe, topic } from '@hopbus/core';
-import type { MessageContext, Publisher } from '@hopbus/core';
+import type { MessageContext, Publisher, Transport } from '@hopbus/core';
 import { Receiver } from '@hopbus/testing';
 import { Container, inject, injectable } from 'inversify';
 import { z } from 'zod';
@@ -15,6 +15,18 @@ interface Payment {
 }
 
 const quiet = { logger: silentLogger };
+
+/** `transport` as seen by buses that come and go: stopping a bus does not close it. */
+function outlivingBuses(transport: MemoryTransport): Transport {
+  return {
+    kind: transport.kind,
+    features: transport.features,
+    connect: () => transport.connect(),
+    publish: (records) => transport.publish(records),
+    subscribe: (topic, options) => transport.subscribe(topic, options),
+    close: async () => undefined,
+  };
+}
 
 describe('the bus', () => {
   it('delivers to a decorated handler, injects constructor dependencies and publishers, and carries correlation', async () => {
@@ -289,7 +301,7 @@ describe('the bus', () => {
         void job;
       }
     }
-    const shared = { connect: () => transport.connect(), publish: transport.publish.bind(transport), subscribe: transport.subscribe.bind(transport), close: async () => undefined, kind: 'memory', features: transport.features };
+    const shared = outlivingBuses(transport);
     const first = await createBus({ transport: shared, services: [Worker], ...quiet });
     await first.start();
     await first.publish(Jobs, { n: 1 });
@@ -336,7 +348,7 @@ describe('the bus', () => {
         return new Promise(() => undefined); // never settles: as if the process died in it
       }
     }
-    const shared = { connect: () => transport.connect(), publish: transport.publish.bind(transport), subscribe: transport.subscribe.bind(transport), close: async () => undefined, kind: 'memory', features: transport.features };
+    const shared = outlivingBuses(transport);
     const dead = new Receiver(await transport.subscribe('t10c.jobs.dlq', { group: 'inspect', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 30_000 }));
     for (let run = 1; run <= 3; run++) {
       const bus = await createBus({ transport: shared, services: [Crashy], ...quiet });

@@ -29,17 +29,10 @@ export function encodedRecordBytes(record: OutgoingRecord): number {
 }
 
 /**
- * Encodes `records[from, to)` as one batch starting at `baseOffset`, into one Buffer of exactly
- * `bytes` bytes (the header plus the sum of encodedRecordBytes). Timestamps are truncated to
- * whole milliseconds.
+ * Encodes `records[from, to)` as one batch starting at `baseOffset` into `buf[start, start +
+ * bytes)`, `bytes` being the header plus the sum of encodedRecordBytes: group commits encode
+ * many batches into one buffer. Timestamps are truncated to whole milliseconds.
  */
-export function encodeBatch(records: readonly OutgoingRecord[], from: number, to: number, baseOffset: number, bytes: number): Buffer {
-  const buf = Buffer.allocUnsafe(bytes);
-  encodeBatchInto(buf, 0, records, from, to, baseOffset, bytes);
-  return buf;
-}
-
-/** encodeBatch, written into `buf[start, start + bytes)`: group commits encode many batches into one buffer. */
 export function encodeBatchInto(buf: Buffer, start: number, records: readonly OutgoingRecord[], from: number, to: number, baseOffset: number, bytes: number): void {
   const first = Math.trunc(records[from]!.timestamp);
   let max = first;

@@ -19,6 +19,8 @@ export class MemoryTopic {
   private chunkBase = 0;
   /** Offset of the oldest record held; records below it in the first chunk were trimmed. */
   private baseOffset = 0;
+  /** Records below this offset were replaced by `released` in their chunk. */
+  private releasedBelow = 0;
   private end = 0;
   private readonly listeners = new Set<() => void>();
 
@@ -75,8 +77,10 @@ export class MemoryTopic {
       this.chunks.splice(0, this.chunksHead);
       this.chunksHead = 0;
     }
-    // Let go of the trimmed records still in the first chunk, so the garbage collector can take them.
+    // Let go of the trimmed records still in the first chunk (those not let go before), so the garbage collector can take them.
     const first = this.chunks[this.chunksHead]!;
-    for (let i = 0, end = Math.min(first.length, this.baseOffset - this.chunkBase); i < end; i++) first[i] = released;
+    const end = Math.min(first.length, this.baseOffset - this.chunkBase);
+    for (let i = Math.max(0, this.releasedBelow - this.chunkBase); i < end; i++) first[i] = released;
+    this.releasedBelow = this.chunkBase + end;
   }
 }

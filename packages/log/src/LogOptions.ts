@@ -1,4 +1,5 @@
 import { HopbusError } from '@hopbus/core';
+import { TailCacheBudget } from './TailCache.js';
 
 /**
  * When `publish()` resolves, and what survives:
@@ -35,6 +36,12 @@ export interface LogOptions {
   readonly maxBatchBytes?: number;
   /** How much a consumer reads from disk at once (default 1 MiB). */
   readonly fetchBytes?: number;
+  /**
+   * Memory for the batches written last, kept per partition (at most 1 MiB each) so that
+   * consumers at the tail read them without reading the file back (default 64 MiB for the
+   * whole log; 0 turns it off). Consumers further behind read from disk.
+   */
+  readonly tailCacheBytes?: number;
   /** How often consumer group positions are written to disk (default 200 ms); `LogTransport#commit()` writes them at once. */
   readonly commitIntervalMs?: number;
   /**
@@ -60,7 +67,9 @@ export interface RecoveryEvent {
   readonly detail: string;
 }
 
-export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRecovery'>> & {
+export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRecovery' | 'tailCacheBytes'>> & {
+  /** Shared by every partition of the log. */
+  readonly tailCache: TailCacheBudget;
   readonly partitions: number | Readonly<Record<string, number>>;
   readonly onRecovery: (event: RecoveryEvent) => void;
   readonly readOnly: boolean;
@@ -72,6 +81,14 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (!(Number.isFinite(value) && value > 0)) {
     throw new HopbusError('config', `Log option ${name} must be a positive number, got ${String(value)}.`);
+  }
+  return value;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isFinite(value) && value >= 0)) {
+    throw new HopbusError('config', `Log option ${name} must be a number of bytes, 0 or more, got ${String(value)}.`);
   }
   return value;
 }
@@ -114,6 +131,7 @@ export function resolveLogOptions(options: LogOptions, readOnly = false): Resolv
     maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, 1024 * 1024),
     fetchBytes: positive('fetchBytes', options.fetchBytes, 1024 * 1024),
     commitIntervalMs: positive('commitIntervalMs', options.commitIntervalMs, 200),
+    tailCache: new TailCacheBudget(nonNegative('tailCacheBytes', options.tailCacheBytes, 64 * 1024 * 1024)),
     onCorruption,
     verifyOnOpen,
     onRecovery: options.onRecovery ?? (() => undefined),

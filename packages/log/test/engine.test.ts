@@ -73,6 +73,66 @@ describe('LogTransport engine', () => {
     expect(readdirSync(join(dir, 'noblock.t', '0')).filter((f) => f.endsWith('.log')).length).toBeGreaterThan(3);
   });
 
+  it('writes the index behind the data: after a clean close it is the index recovery would build', async () => {
+    const t = transport({ indexIntervalBytes: 256, fsync: 'always' });
+    for (let n = 0; n < 400; n += 4) await t.publish(Array.from({ length: 4 }, (_, i) => record('index.t', n + i)));
+    await t.close();
+    const index = join(dir, 'index.t', '0', '00000000000000000000.index');
+    expect(statSync(index).size / 8).toBeGreaterThan(20);
+    const events: unknown[] = [];
+    const reopened = transport({ indexIntervalBytes: 256, onRecovery: (event) => events.push(event) });
+    await reopened.connect();
+    await reopened.publish([record('index.t', 400)]);
+    expect(events).toEqual([]);
+  });
+
+  it('fails the partition, not silently, when an index write fails behind the data', async () => {
+    const t = transport({ indexIntervalBytes: 64, fsync: 'always' });
+    await t.publish([record('badindex.t', 0)]);
+    const index = join(dir, 'badindex.t', '0', '00000000000000000000.index');
+    fs.rmSync(index);
+    fs.mkdirSync(index); // opening it for the first index entry now fails (EISDIR)
+    const outcomes: unknown[] = [];
+    for (let n = 1; n < 30; n++) {
+      try {
+        await t.publish([record('badindex.t', n)]);
+        outcomes.push('ok');
+      } catch (error) {
+        outcomes.push((error as HopbusError).code);
+      }
+    }
+    expect(outcomes).toContain('publish_failed');
+    expect(outcomes.indexOf('publish_failed')).toBeGreaterThan(0); // the record that needed the index was durable first
+    expect(outcomes.slice(outcomes.indexOf('publish_failed')).every((o) => o === 'publish_failed')).toBe(true);
+  });
+
+  it('hands records just written to consumers at the tail from memory, and reads the file when told to keep none', async () => {
+    for (const tailCacheBytes of [undefined, 0]) {
+      const t = transport({ dir: join(dir, `cache-${tailCacheBytes ?? 'default'}`), tailCacheBytes });
+      const subscription = await t.subscribe('tail.t', { ...options, start: 'latest' });
+      const reads = jest.spyOn(fs, 'read');
+      try {
+        const ids: string[] = [];
+        for (let n = 0; n < 50; n++) await t.publish([record('tail.t', n)]);
+        for await (const delivery of subscription) {
+          ids.push(delivery.id);
+          expect(Buffer.from(delivery.data).toString()).toBe(`record ${ids.length - 1}`);
+          delivery.ack();
+          if (ids.length === 50) break;
+        }
+        expect(ids).toEqual(Array.from({ length: 50 }, (_, n) => `id-${n}`));
+        if (tailCacheBytes === 0) expect(reads).toHaveBeenCalled();
+        else expect(reads).not.toHaveBeenCalled();
+      } finally {
+        reads.mockRestore();
+      }
+    }
+  });
+
+  it('refuses a negative tailCacheBytes with a config error when it connects', async () => {
+    await expect(transport({ tailCacheBytes: -1 }).connect()).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('tailCacheBytes') });
+  });
+
   it('rolls a segment by age', async () => {
     const t = transport({ segmentMs: 50 });
     await t.publish([record('age.t', 0)]);

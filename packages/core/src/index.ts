@@ -27,6 +27,7 @@ export { PullDelivery } from './pull/PullDelivery.js';
 export { RecordDelivery } from './pull/RecordDelivery.js';
 export type { DeliveryOwner, Settlement } from './pull/PullDelivery.js';
 export { PullGroup } from './pull/PullGroup.js';
+export { InFlightList } from './pull/InFlightList.js';
 export { PullSubscription } from './pull/PullSubscription.js';
 export { RedeliveryQueue } from './pull/RedeliveryQueue.js';
 export { MemoryTransport } from './memory/MemoryTransport.js';

@@ -13,6 +13,9 @@ export interface DeliveryOwner<D> {
  */
 export abstract class PullDelivery {
   settled = false;
+  /** Links of the group's InFlightList while handed out and unsettled. */
+  previousInFlight: PullDelivery | undefined = undefined;
+  nextInFlight: PullDelivery | undefined = undefined;
 
   constructor(
     readonly owner: DeliveryOwner<PullDelivery>,

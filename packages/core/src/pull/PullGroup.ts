@@ -1,4 +1,5 @@
 import { now } from '../util/now.js';
+import { InFlightList } from './InFlightList.js';
 import type { PullDelivery } from './PullDelivery.js';
 
 /**
@@ -9,7 +10,7 @@ import type { PullDelivery } from './PullDelivery.js';
  */
 export class PullGroup<D extends PullDelivery> {
   /** Handed out by any consumer of the group, not yet settled. */
-  readonly inFlight = new Set<D>();
+  readonly inFlight = new InFlightList<D>();
   /** Set when the group cannot go on (a corrupt read, say): its subscriptions end, `closed` resolving to it. */
   failure: Error | undefined;
   private readonly waiters = new Set<() => void>();

@@ -13,6 +13,7 @@ import { RecordFactory } from './RecordFactory.js';
 import { resolveBindings } from './resolveBindings.js';
 import type { ServiceClass } from './resolveBindings.js';
 import { topologyOf } from './Topology.js';
+import { now } from '../util/now.js';
 import type { Topology } from './Topology.js';
 
 export interface StopOptions {
@@ -66,12 +67,13 @@ export class Bus {
     return this.publishCaused(topic, payload, options, currentCause.getStore());
   }
 
-  /** One transport call for many messages of one topic. */
+  /** One transport call for many messages of one topic; they share one timestamp. */
   async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
     const cause = currentCause.getStore();
     const records: OutgoingRecord[] = [];
+    const timestamp = now();
     for (const { payload, options } of messages) {
-      const created = this.records.create(topic, payload, options, cause);
+      const created = this.records.create(topic, payload, options, cause, timestamp);
       records.push(created instanceof Promise ? await created : created);
     }
     await this.send(records);

@@ -15,15 +15,18 @@ const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 export class RecordFactory {
   constructor(readonly maxMessageBytes: number) {}
 
-  /** Synchronous unless the topic's schema validates asynchronously. Throws HopbusError on bad input. */
-  create<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): OutgoingRecord | Promise<OutgoingRecord> {
+  /**
+   * Synchronous unless the topic's schema validates asynchronously. Throws HopbusError on bad
+   * input. `timestamp`: the publish time, when the caller read the clock once for many records.
+   */
+  create<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined, timestamp?: number): OutgoingRecord | Promise<OutgoingRecord> {
     const validated = validatePayload(topic.name, topic.schema, payload);
     return validated instanceof Promise
-      ? validated.then((value) => this.encode(topic, value, options, cause))
-      : this.encode(topic, validated, options, cause);
+      ? validated.then((value) => this.encode(topic, value, options, cause, undefined))
+      : this.encode(topic, validated, options, cause, timestamp);
   }
 
-  private encode<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): OutgoingRecord {
+  private encode<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined, timestamp = now()): OutgoingRecord {
     let data: Uint8Array;
     try {
       data = topic.codec.encode(payload);
@@ -36,7 +39,6 @@ export class RecordFactory {
         `A message for ${topic.name} is ${data.byteLength} bytes, over the limit of ${this.maxMessageBytes}. Send a reference to the data instead, or raise maxMessageBytes in createBus().`,
       );
     }
-    const timestamp = now();
     const record: OutgoingRecord = {
       id: options?.id ?? newMessageId(timestamp),
       topic: topic.name,

@@ -134,7 +134,7 @@ export class NatsTransport implements Transport {
       expiresMs,
       logger: this.logger,
     });
-    const subscription = new NatsSubscription(jetStreamSource(pull, nc), options, onEnd);
+    const subscription = new NatsSubscription(jetStreamSource(pull), options, onEnd);
     this.subscriptions.add(subscription);
     return subscription;
   }

@@ -29,12 +29,14 @@ export interface ResumingPullOptions {
  * connection's read (consume() with a callback: the client queues nothing), so nothing received
  * is dropped; acks go to the consumer's ack subject whatever the pull; a message the server sent
  * to an abandoned pull is redelivered after the ack timeout. stop() drains the pull's subscription
- * before it stops the consume, so what was on its way then still reaches the sink (see finish).
+ * before it stops the consume, so what was on its way then still reaches the sink, and the sink's
+ * end() waits until the server has let go of our pull requests, so that a nak made after it is
+ * redelivered at once (see finish).
  */
 export class ResumingPull {
   private stopped = false;
   private started = false;
-  private current: ConsumerMessages | undefined;
+  private current: { readonly messages: ConsumerMessages; readonly consumer: Consumer } | undefined;
   private signalStop!: () => void;
   private readonly stopSignal = new Promise<undefined>((resolve) => (this.signalStop = () => resolve(undefined)));
 
@@ -57,7 +59,7 @@ export class ResumingPull {
   /** Ends the pull: the sink's end() follows once the current consume has stopped. */
   stop(): void {
     this.stopped = true;
-    if (this.current) finish(this.current, this.heartbeatMs);
+    if (this.current) finish(this.current.messages, this.current.consumer, this.heartbeatMs);
     this.signalStop();
   }
 
@@ -92,8 +94,8 @@ export class ResumingPull {
           sink.push(message);
         },
       });
-      this.current = messages;
-      if (this.stopped) finish(messages, this.heartbeatMs);
+      this.current = { messages, consumer };
+      if (this.stopped) finish(messages, consumer, this.heartbeatMs);
       const watch = this.watch(messages, () => last, (at) => (last = at));
       const result = await messages.closed();
       watch.cancel();
@@ -141,29 +143,40 @@ export class ResumingPull {
 }
 
 /**
- * Stops `messages` without losing what the server already sent: consume()'s stop() unsubscribes
- * at once, and a message on its way then (the pull request stays open on the server until it
- * expires) is dropped by the client and waits out the ack timeout. So the subscription is drained
- * first: the server sees the unsubscribe (and delivers nothing more to our pull requests), and what
- * arrived before the round trip still goes to the sink. Only then is the consume stopped (after
- * `limitMs` at the latest, when the connection is down and the round trip waits).
+ * Stops `messages` without losing what the server already sent, and without leaving pull requests
+ * on the server that would swallow a redelivery. Then the consume is stopped (after `limitMs` at
+ * the latest, when the connection is down and the round trips wait), which ends the pull.
+ *
+ * 1. The subscription is drained: consume()'s stop() unsubscribes at once, and a message on its
+ *    way then is dropped by the client and waits out the ack timeout. Drained, the server has seen
+ *    the unsubscribe (and delivers nothing more to our pull requests), and what arrived before the
+ *    round trip still goes to the sink.
+ * 2. The consumer's info is asked for: the server drops the pull requests that nobody listens to
+ *    any more when it reports them (num_waiting); otherwise it keeps them until they expire or its
+ *    delivery loop next waits. While only such requests wait, nats-server 2.9 loses a redelivery
+ *    (a nak, an ack timeout): it takes the message off its redelivery queue, finds no request to
+ *    send it to, and steps its next stream sequence back as if the message had been a new one. The
+ *    nacked message then comes again only after ack_wait, and the last one delivered comes twice.
  */
-function finish(messages: ConsumerMessages, limitMs: number): void {
+function finish(messages: ConsumerMessages, consumer: Consumer, limitMs: number): void {
   // Not in the client's types: the subscription on the pull's inbox.
   const sub = (messages as unknown as { sub?: { drain(): Promise<void>; isClosed(): boolean } }).sub;
-  if (!sub || sub.isClosed()) {
-    messages.stop();
-    return;
-  }
   let drained: Promise<void>;
   try {
-    drained = sub.drain();
+    drained = sub && !sub.isClosed() ? sub.drain() : Promise.resolve();
   } catch {
     drained = Promise.resolve();
   }
+  const forgotten = drained
+    .catch(() => undefined)
+    .then(() => consumer.info())
+    .then(
+      () => undefined,
+      () => undefined,
+    );
   let timer: NodeJS.Timeout | undefined;
   const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
-  void Promise.race([drained.catch(() => undefined), limit]).then(() => {
+  void Promise.race([forgotten, limit]).then(() => {
     clearTimeout(timer);
     messages.stop();
   });

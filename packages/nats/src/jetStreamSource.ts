@@ -1,5 +1,4 @@
 import type { JsMsg } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
 import type { MessageSource } from './MessageSource.js';
 import { NatsDelivery } from './NatsDelivery.js';
 import { fromNatsHeaders } from './recordHeaders.js';
@@ -10,7 +9,7 @@ import type { ResumingPull } from './ResumingPull.js';
  * deliveryCount comes from the message metadata; offset is the stream sequence. The pull
  * resumes by itself after reconnects, missed heartbeats and a change of the consumer's leader.
  */
-export function jetStreamSource(pull: ResumingPull, nc: NatsConnection): MessageSource<JsMsg> {
+export function jetStreamSource(pull: ResumingPull): MessageSource<JsMsg> {
   return {
     start: (sink) => pull.start(sink),
     stop: () => pull.stop(),
@@ -22,10 +21,8 @@ export function jetStreamSource(pull: ResumingPull, nc: NatsConnection): Message
       else m.working();
     },
     release: async (released) => {
-      if (released.length === 0) return;
-      // After the server has seen the end of our pulls: a nak before that could be redelivered
-      // to a pull request of ours that no one reads any more, and wait out the ack timeout.
-      await nc.flush();
+      // The pull has ended, and the server has let go of its pull requests (see ResumingPull's
+      // finish): a nak now is redelivered at once, to whichever consumer of the group pulls.
       for (const m of released) m.nak();
     },
   };

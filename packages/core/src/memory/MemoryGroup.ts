@@ -1,7 +1,7 @@
 import { PullGroup } from '../pull/PullGroup.js';
 import { RedeliveryQueue } from '../pull/RedeliveryQueue.js';
 import type { StartPosition } from '../transport/Transport.js';
-import { now } from '../util/now.js';
+import { monotonicMs } from '../util/monotonicMs.js';
 import type { MemoryDelivery } from './MemoryDelivery.js';
 import type { MemoryTopic } from './MemoryTopic.js';
 
@@ -54,7 +54,7 @@ export class MemoryGroup extends PullGroup<MemoryDelivery> {
   /** Deliver `offset` again after `delayMs`. */
   redeliver(offset: number, delayMs: number): void {
     if (!this.deliveryCounts.has(offset)) this.deliveryCounts.set(offset, 1);
-    this.redeliveries.add(offset, now() + delayMs);
+    this.redeliveries.add(offset, monotonicMs() + delayMs);
     this.wakeAfter(delayMs);
   }
 

@@ -19,7 +19,7 @@ export abstract class PullDelivery {
 
   constructor(
     readonly owner: DeliveryOwner<PullDelivery>,
-    /** When the ack timeout falls due, unless settled or touched before. */
+    /** When the ack timeout falls due (monotonicMs()), unless settled or touched before. */
     public deadline: number,
   ) {}
 

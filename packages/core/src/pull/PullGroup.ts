@@ -1,4 +1,4 @@
-import { now } from '../util/now.js';
+import { monotonicMs } from '../util/monotonicMs.js';
 import { InFlightList } from './InFlightList.js';
 import type { PullDelivery } from './PullDelivery.js';
 
@@ -45,7 +45,7 @@ export class PullGroup<D extends PullDelivery> {
   startSweeping(intervalMs: number, onExpired: (delivery: D) => void): void {
     if (this.sweepTimer) return;
     this.sweepTimer = setInterval(() => {
-      const at = now();
+      const at = monotonicMs();
       for (const delivery of this.inFlight) if (delivery.deadline <= at) onExpired(delivery);
     }, intervalMs);
     this.sweepTimer.unref();

@@ -1,5 +1,5 @@
 import type { Delivery, SubscribeOptions, Subscription } from '../transport/Transport.js';
-import { now } from '../util/now.js';
+import { monotonicMs } from '../util/monotonicMs.js';
 import type { DeliveryOwner, PullDelivery, Settlement } from './PullDelivery.js';
 import type { PullGroup } from './PullGroup.js';
 
@@ -30,7 +30,10 @@ export abstract class PullSubscription<D extends PullDelivery & Delivery, G exte
     private readonly onEnd: () => void,
   ) {}
 
-  /** The next delivery, its deadline `at` + ackTimeoutMs, or undefined when the group has none yet. Never waits. */
+  /**
+   * The next delivery, its deadline `at` + ackTimeoutMs, or undefined when the group has none
+   * yet. Never waits. `at` is monotonicMs(), the clock of deadlines.
+   */
   protected abstract take(at: number): D | undefined;
 
   /** What settling does to the group: hand the record back on nack, let it go otherwise. */
@@ -56,7 +59,7 @@ export abstract class PullSubscription<D extends PullDelivery & Delivery, G exte
 
   poll(): D | undefined {
     if (this.draining || this.group.failure || this.held >= this.options.maxInFlight) return undefined;
-    const delivery = this.take(now());
+    const delivery = this.take(monotonicMs());
     if (delivery) {
       this.held++;
       this.group.inFlight.add(delivery);
@@ -86,7 +89,7 @@ export abstract class PullSubscription<D extends PullDelivery & Delivery, G exte
   }
 
   touch(delivery: D): void {
-    if (!delivery.settled) delivery.deadline = now() + this.options.ackTimeoutMs;
+    if (!delivery.settled) delivery.deadline = monotonicMs() + this.options.ackTimeoutMs;
   }
 
   drain(): Promise<void> {

@@ -12,6 +12,7 @@ export type { Codec } from './topic/Codec.js';
 export { validateTopicName, maxTopicNameLength } from './topic/validateTopicName.js';
 export { safeJsonParse } from './topic/safeJsonParse.js';
 export { newMessageId } from './util/newMessageId.js';
+export { monotonicMs } from './util/monotonicMs.js';
 export type {
   Delivery,
   OutgoingRecord,

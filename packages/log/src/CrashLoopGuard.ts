@@ -32,12 +32,14 @@ export class CrashLoopGuard {
   private writing: Promise<void> = Promise.resolve();
 
   /**
-   * `committed`: the group's positions as opened (see `committedAtOpen`). `onRecorded` is called
-   * when a write completes, so that waiting consumers look again.
+   * `committed`: the group's positions as opened (see `committedAtOpen`); `epoch`: that of its
+   * offsets, recorded with the heads. `onRecorded` is called when a write completes, so that
+   * waiting consumers look again.
    */
   constructor(
     private readonly path: string,
     committed: readonly number[],
+    private epoch: string,
     previous: GroupHeads | undefined,
     private readonly onRecorded: () => void,
   ) {
@@ -99,8 +101,9 @@ export class CrashLoopGuard {
     this.careful[partition]!--;
   }
 
-  /** The group moved to `offsets` (a replay): nothing handed out before counts. */
-  reset(offsets: readonly number[]): void {
+  /** The group moved to `offsets` (a replay), under a new `epoch`: nothing handed out before counts. */
+  reset(offsets: readonly number[], epoch: string): void {
+    this.epoch = epoch;
     offsets.forEach((offset, p) => {
       this.openHead[p] = offset;
       this.runsAtOpen[p] = 0;
@@ -122,7 +125,7 @@ export class CrashLoopGuard {
     const upTo = this.wanted;
     this.writing = this.writing.then(async () => {
       try {
-        await writeFileAtomic(this.path, serializeGroupHeads({ heads: this.heads, clean }), false);
+        await writeFileAtomic(this.path, serializeGroupHeads({ heads: this.heads, clean, epoch: this.epoch }), false);
       } catch {
         // Counting across restarts is lost for this write; consumption goes on.
       }

@@ -1,5 +1,6 @@
 import { PullGroup, RedeliveryQueue } from '@hopbus/core';
 import type { CrashLoopGuard } from './CrashLoopGuard.js';
+import { newGroupEpoch } from './groupOffsetsFile.js';
 import type { LogDelivery } from './LogDelivery.js';
 import type { LogPartition } from './LogPartition.js';
 import type { LogRecord } from './LogRecord.js';
@@ -51,6 +52,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
   generation = 0;
   /** Set when the committed position moved since it was last persisted. */
   dirty = false;
+  /** The epoch of the group's offsets (see GroupOffsets): kept by commits, new after reset(). */
+  epoch: string;
   /** Counts deliveries across restarts (see CrashLoopGuard); set by the transport once opened. */
   guard: CrashLoopGuard | undefined;
 
@@ -58,9 +61,11 @@ export class LogGroup extends PullGroup<LogDelivery> {
     readonly topic: LogTopic,
     readonly name: string,
     committed: readonly number[],
+    epoch: string,
     private readonly fetchBytes: number,
   ) {
     super();
+    this.epoch = epoch;
     this.cursors = topic.partitions.map((partition, i) => {
       const offset = clamp(committed[i] ?? partition.startOffset, partition);
       return { partition, committed: offset, fetchOffset: offset, position: -1, buffer: [], head: 0, settled: new Set(), gaps: new Map(), fetching: false };
@@ -229,7 +234,8 @@ export class LogGroup extends PullGroup<LogDelivery> {
       cursor.gaps.clear();
     });
     this.dirty = true;
-    this.guard?.reset(this.committedOffsets());
+    this.epoch = newGroupEpoch();
+    this.guard?.reset(this.committedOffsets(), this.epoch);
     this.wakeAll();
   }
 

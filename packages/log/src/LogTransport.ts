@@ -2,7 +2,8 @@ import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { CrashLoopGuard } from './CrashLoopGuard.js';
 import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
-import { groupOffsetsPath, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { groupOffsetsPath, newGroupEpoch, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import type { GroupOffsets } from './groupOffsetsFile.js';
 import { LogGroup } from './LogGroup.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogPartition } from './LogPartition.js';
@@ -114,12 +115,13 @@ export class LogTransport implements Transport {
       opening = (async () => {
         const saved = readSavedOffsets(topic, options.group);
         const headsPath = groupHeadsPath(topic.dir, options.group);
-        // Heads written after the offsets file only: a reset, a replay or a repair since rewrote the offsets and voids them.
-        const previous = saved ? readGroupHeads(headsPath, groupOffsetsPath(topic.dir, options.group)) : undefined;
-        const offsets = saved ? CrashLoopGuard.committedAtOpen(saved, previous) : topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
-        const group = new LogGroup(topic, options.group, offsets, store.options.fetchBytes);
-        if (!saved || offsets.some((offset, i) => offset !== saved[i])) await this.persist(store, group);
-        const guard = new CrashLoopGuard(headsPath, group.committedOffsets(), previous, () => group.wakeAll());
+        // Heads recorded under the offsets' epoch only: a reset, a replay or a repair since wrote offsets without one, which voids them.
+        const previous = saved?.epoch !== undefined ? readGroupHeads(headsPath, saved.epoch) : undefined;
+        const offsets = saved ? CrashLoopGuard.committedAtOpen(saved.offsets, previous) : topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
+        const group = new LogGroup(topic, options.group, offsets, saved?.epoch ?? newGroupEpoch(), store.options.fetchBytes);
+        // The new epoch is on disk before any heads recorded under it.
+        if (saved?.epoch === undefined || offsets.some((offset, i) => offset !== saved.offsets[i])) await this.persist(store, group);
+        const guard = new CrashLoopGuard(headsPath, group.committedOffsets(), group.epoch, previous, () => group.wakeAll());
         await guard.open();
         group.guard = guard;
         group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
@@ -141,7 +143,7 @@ export class LogTransport implements Transport {
     const store = await this.ready('reset a group');
     const topic = (await store.topic(topicName, true))!;
     const active = this.groups.get(`${topic.name}\u0000${groupName}`);
-    const current = active?.committedOffsets() ?? readSavedOffsets(topic, groupName) ?? topic.partitions.map((p) => p.startOffset);
+    const current = active?.committedOffsets() ?? readSavedOffsets(topic, groupName)?.offsets ?? topic.partitions.map((p) => p.startOffset);
     const offsets = await resolveResetTarget(topic, current, target);
     if (active) {
       active.reset(offsets);
@@ -170,7 +172,7 @@ export class LogTransport implements Transport {
   private async persist(store: LogStore, group: LogGroup): Promise<void> {
     group.dirty = false;
     try {
-      await writeGroupOffsets(group.topic.dir, { group: group.name, offsets: group.committedOffsets(), updatedAt: Date.now() }, store.options.fsync !== 'never');
+      await writeGroupOffsets(group.topic.dir, { group: group.name, offsets: group.committedOffsets(), updatedAt: Date.now(), epoch: group.epoch }, store.options.fsync !== 'never');
     } catch (error) {
       group.dirty = true;
       throw error;
@@ -208,10 +210,10 @@ export class LogTransport implements Transport {
   }
 }
 
-function readSavedOffsets(topic: LogTopic, group: string): number[] | undefined {
+function readSavedOffsets(topic: LogTopic, group: string): GroupOffsets | undefined {
   const path = groupOffsetsPath(topic.dir, group);
   try {
-    return [...readGroupOffsetsFile(path).offsets];
+    return readGroupOffsetsFile(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { groupOffsetsPath } from './groupOffsetsFile.js';
 
 /** One partition's head as a group last recorded it. */
@@ -16,6 +16,8 @@ export interface GroupHeads {
   readonly heads: readonly PartitionHead[];
   /** Written by a clean close: nothing was left handed out. */
   readonly clean: boolean;
+  /** The epoch of the group's offsets these heads were recorded under (see GroupOffsets). */
+  readonly epoch: string;
 }
 
 /** Beside the group's offsets file; tools that read `.offsets` files do not see it. */
@@ -25,24 +27,25 @@ export function groupHeadsPath(topicDir: string, group: string): string {
 
 /**
  * The recorded heads, or undefined when there are none, they cannot be read (they only guide
- * delivery counts), or they are not newer than `offsetsPath` (the group was moved since).
+ * delivery counts), or they were recorded under another `epoch` than the offsets' (the group was
+ * moved since). File times cannot tell that: they are coarse, and ordinary commits rewrite the
+ * offsets too, in the same tick as the heads or after them.
  */
-export function readGroupHeads(path: string, offsetsPath: string): GroupHeads | undefined {
+export function readGroupHeads(path: string, epoch: string): GroupHeads | undefined {
   try {
-    if (statSync(path).mtimeMs <= statSync(offsetsPath).mtimeMs) return undefined;
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; heads?: unknown; clean?: unknown };
-    if (parsed.version !== 1 || !Array.isArray(parsed.heads) || typeof parsed.clean !== 'boolean') return undefined;
+    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; heads?: unknown; clean?: unknown; epoch?: unknown };
+    if (parsed.version !== 1 || !Array.isArray(parsed.heads) || typeof parsed.clean !== 'boolean' || parsed.epoch !== epoch) return undefined;
     const heads = parsed.heads as unknown[];
     const valid = heads.every((h) => {
       const head = h as Partial<PartitionHead> | null;
       return head !== null && Number.isSafeInteger(head.offset) && head.offset! >= 0 && Number.isSafeInteger(head.runs) && head.runs! >= 0 && typeof head.handedOut === 'boolean';
     });
-    return valid ? { heads: heads as PartitionHead[], clean: parsed.clean } : undefined;
+    return valid ? { heads: heads as PartitionHead[], clean: parsed.clean, epoch } : undefined;
   } catch {
     return undefined;
   }
 }
 
 export function serializeGroupHeads(value: GroupHeads): string {
-  return `${JSON.stringify({ version: 1, heads: value.heads, clean: value.clean })}\n`;
+  return `${JSON.stringify({ version: 1, heads: value.heads, clean: value.clean, epoch: value.epoch })}\n`;
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
@@ -12,6 +13,18 @@ export interface GroupOffsets {
   readonly group: string;
   readonly offsets: readonly number[];
   readonly updatedAt: number;
+  /**
+   * Names the group's position since it was last moved: a running group keeps it in every
+   * commit and records it with its heads (see groupHeadsFile), which count only under the same
+   * epoch. A move (reset, replay, repair) writes none, which voids the heads; the group then
+   * takes a new one (newGroupEpoch) as it opens.
+   */
+  readonly epoch?: string;
+}
+
+/** A fresh epoch for a group's position: random, so that no heads recorded before can match it. */
+export function newGroupEpoch(): string {
+  return randomBytes(8).toString('hex');
 }
 
 const safeName = /^[A-Za-z0-9_-]{1,100}$/;
@@ -45,7 +58,7 @@ export function groupOfFile(fileName: string): string | undefined {
 export async function writeGroupOffsets(topicDir: string, value: GroupOffsets, durable: boolean): Promise<void> {
   const dir = join(topicDir, groupsFolder);
   await makeDirDurable(dir, dirMode, durable); // every commit: nothing synchronous on the consume path; a no-op once the folder exists
-  const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt });
+  const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt, epoch: value.epoch });
   await writeFileAtomic(groupOffsetsPath(topicDir, value.group), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
 }
 
@@ -57,13 +70,14 @@ export function readGroupOffsetsFile(path: string): GroupOffsets {
   const crc = lines[1] ?? '';
   if (crc !== crc32c(json).toString(16).padStart(8, '0')) throw new CorruptLogError(path, 0, 'group offsets fail their CRC32C');
   try {
-    const parsed = JSON.parse(json) as { group?: unknown; offsets?: unknown; updatedAt?: unknown };
+    const parsed = JSON.parse(json) as { group?: unknown; offsets?: unknown; updatedAt?: unknown; epoch?: unknown };
     if (
       typeof parsed.group === 'string' &&
       Array.isArray(parsed.offsets) &&
       parsed.offsets.every((o) => Number.isSafeInteger(o) && (o as number) >= 0)
     ) {
-      return { group: parsed.group, offsets: parsed.offsets as number[], updatedAt: typeof parsed.updatedAt === 'number' ? parsed.updatedAt : 0 };
+      const epoch = typeof parsed.epoch === 'string' ? parsed.epoch : undefined;
+      return { group: parsed.group, offsets: parsed.offsets as number[], updatedAt: typeof parsed.updatedAt === 'number' ? parsed.updatedAt : 0, epoch };
     }
   } catch (cause) {
     throw new CorruptLogError(path, 0, 'group offsets are not valid JSON', { cause });

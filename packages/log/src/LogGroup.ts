@@ -1,4 +1,4 @@
-import { PullGroup, RedeliveryQueue } from '@hopbus/core';
+import { monotonicMs, PullGroup, RedeliveryQueue } from '@hopbus/core';
 import type { CrashLoopGuard } from './CrashLoopGuard.js';
 import { newGroupEpoch } from './groupOffsetsFile.js';
 import type { LogDelivery } from './LogDelivery.js';
@@ -84,9 +84,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
    */
   takeRedelivery(): PendingRedelivery | undefined {
     if (this.redeliveries.size === 0) return undefined;
-    // Redelivery times are on Date.now(); PullSubscription's `at` is the clock of ack deadlines.
-    const now = Date.now();
-    const due = this.redeliveries.take(now);
+    const due = this.redeliveries.take(monotonicMs());
     // Some wait still: the timer is for the earliest (armed again if it fired early, see wakeAt).
     const next = this.redeliveries.nextReadyAt();
     if (next !== undefined) this.wakeAt(next);
@@ -94,9 +92,9 @@ export class LogGroup extends PullGroup<LogDelivery> {
   }
 
   /**
-   * Wakes the consumers once Date.now() reaches `at`; one timer at a time, the earliest. Timers
-   * run on the monotonic clock, rounded to the millisecond, and the wall clock can step, so a
-   * timer may fire before `at`: takeRedelivery() then finds nothing due and arms it again.
+   * Wakes the consumers once monotonicMs() reaches `at`; one timer at a time, the earliest.
+   * Timers keep their own rounded time of the loop, so one may fire a millisecond before
+   * `at`: takeRedelivery() then finds nothing due and arms it again.
    * (Without that, a consumer slept through a redelivery until something else woke it.)
    */
   private wakeAt(at: number): void {
@@ -106,7 +104,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
     this.redeliveryTimer = setTimeout(() => {
       this.redeliveryTimer = undefined;
       this.wakeAll();
-    }, Math.max(1, at - Date.now()));
+    }, Math.max(1, at - monotonicMs()));
     this.redeliveryTimer.unref();
   }
 
@@ -210,7 +208,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
   /** Hands `delivery`'s record out again after `delayMs`. */
   redeliver(delivery: LogDelivery, delayMs: number): void {
     if (delivery.generation !== this.generation) return;
-    const readyAt = Date.now() + delayMs;
+    const readyAt = monotonicMs() + delayMs;
     this.redeliveries.add({ record: delivery.record, deliveryCount: delivery.deliveryCount }, readyAt);
     if (delayMs <= 0) this.wakeAll();
     else this.wakeAt(readyAt);

@@ -42,6 +42,8 @@ export class Consumer {
   private readonly stopRequested = new AbortController();
   /** Given to handlers: fires when the drain timeout passes. */
   private readonly drainTimedOut = new AbortController();
+  /** drainTimedOut's signal, read once: the getter costs a call per message. */
+  private readonly drainSignal = this.drainTimedOut.signal;
 
   constructor(
     readonly binding: HandlerBinding,
@@ -143,7 +145,7 @@ export class Consumer {
       return;
     }
     if (this.stopping) delivery.nack(0);
-    else this.mailboxes.push(key, new DeliveryContext(delivery, payload, this.drainTimedOut.signal, this.causedPublish));
+    else this.mailboxes.push(key, new DeliveryContext(delivery, payload, this.drainSignal, this.causedPublish));
   }
 
   /**

@@ -19,7 +19,7 @@ describe('ack deadlines', () => {
     } finally {
       step.mockRestore();
     }
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    await new Promise((resolve) => setTimeout(resolve, 3800)); // 6 s in: the sweep at 5 s found it expired
     const again = second.poll?.() ?? first.poll?.();
     expect(again?.id).toBe(held!.id); // and it does expire once 4 s have really passed
     expect(again?.deliveryCount).toBe(2);

@@ -1,4 +1,4 @@
-import { monotonicMs, PullGroup, RedeliveryQueue } from '@hopbus/core';
+import { PullGroup, RedeliveryQueue } from '@hopbus/core';
 import type { CrashLoopGuard } from './CrashLoopGuard.js';
 import { newGroupEpoch } from './groupOffsetsFile.js';
 import type { LogDelivery } from './LogDelivery.js';
@@ -46,8 +46,6 @@ export class LogGroup extends PullGroup<LogDelivery> {
     (a, b) => a.record.partition < b.record.partition || (a.record.partition === b.record.partition && a.record.offset < b.record.offset),
   );
   private readonly stopListening: (() => void)[] = [];
-  private redeliveryTimer: NodeJS.Timeout | undefined;
-  private redeliveryTimerAt = 0;
   /** Bumped by reset(): settles of older deliveries no longer count. */
   generation = 0;
   /** Set when the committed position moved since it was last persisted. */
@@ -83,29 +81,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
    * queue; undefined when none is. Redeliveries go before new records.
    */
   takeRedelivery(): PendingRedelivery | undefined {
-    if (this.redeliveries.size === 0) return undefined;
-    const due = this.redeliveries.take(monotonicMs());
-    // Some wait still: the timer is for the earliest (armed again if it fired early, see wakeAt).
-    const next = this.redeliveries.nextReadyAt();
-    if (next !== undefined) this.wakeAt(next);
-    return due;
-  }
-
-  /**
-   * Wakes the consumers once monotonicMs() reaches `at`; one timer at a time, the earliest.
-   * Timers keep their own rounded time of the loop, so one may fire a millisecond before
-   * `at`: takeRedelivery() then finds nothing due and arms it again.
-   * (Without that, a consumer slept through a redelivery until something else woke it.)
-   */
-  private wakeAt(at: number): void {
-    if (this.redeliveryTimer && this.redeliveryTimerAt <= at) return;
-    clearTimeout(this.redeliveryTimer);
-    this.redeliveryTimerAt = at;
-    this.redeliveryTimer = setTimeout(() => {
-      this.redeliveryTimer = undefined;
-      this.wakeAll();
-    }, Math.max(1, at - monotonicMs()));
-    this.redeliveryTimer.unref();
+    return this.takeDue(this.redeliveries);
   }
 
   /** The next record not handed out yet, partitions in turn. Starts reads as needed; never waits. */
@@ -208,10 +184,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
   /** Hands `delivery`'s record out again after `delayMs`. */
   redeliver(delivery: LogDelivery, delayMs: number): void {
     if (delivery.generation !== this.generation) return;
-    const readyAt = monotonicMs() + delayMs;
-    this.redeliveries.add({ record: delivery.record, deliveryCount: delivery.deliveryCount }, readyAt);
-    if (delayMs <= 0) this.wakeAll();
-    else this.wakeAt(readyAt);
+    this.handBack(this.redeliveries, { record: delivery.record, deliveryCount: delivery.deliveryCount }, delayMs);
   }
 
   /**
@@ -238,8 +211,6 @@ export class LogGroup extends PullGroup<LogDelivery> {
   }
 
   override close(): void {
-    clearTimeout(this.redeliveryTimer);
-    this.redeliveryTimer = undefined;
     for (const stop of this.stopListening) stop();
     this.stopListening.length = 0;
     super.close();

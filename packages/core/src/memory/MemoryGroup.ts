@@ -1,7 +1,6 @@
 import { PullGroup } from '../pull/PullGroup.js';
 import { RedeliveryQueue } from '../pull/RedeliveryQueue.js';
 import type { StartPosition } from '../transport/Transport.js';
-import { monotonicMs } from '../util/monotonicMs.js';
 import type { MemoryDelivery } from './MemoryDelivery.js';
 import type { MemoryTopic } from './MemoryTopic.js';
 
@@ -30,15 +29,13 @@ export class MemoryGroup extends PullGroup<MemoryDelivery> {
   }
 
   /** The offset of the next record to hand out (redeliveries that are due first), or -1; sets takenCount. */
-  take(at: number): number {
-    if (this.redeliveries.size > 0) {
-      const offset = this.redeliveries.take(at);
-      if (offset !== undefined) {
-        const count = (this.deliveryCounts.get(offset) ?? 1) + 1;
-        this.deliveryCounts.set(offset, count);
-        this.takenCount = count;
-        return offset;
-      }
+  take(): number {
+    const offset = this.takeDue(this.redeliveries);
+    if (offset !== undefined) {
+      const count = (this.deliveryCounts.get(offset) ?? 1) + 1;
+      this.deliveryCounts.set(offset, count);
+      this.takenCount = count;
+      return offset;
     }
     if (this.nextOffset < this.topic.startOffset) this.nextOffset = this.topic.startOffset;
     if (this.nextOffset >= this.topic.endOffset) return -1;
@@ -54,8 +51,7 @@ export class MemoryGroup extends PullGroup<MemoryDelivery> {
   /** Deliver `offset` again after `delayMs`. */
   redeliver(offset: number, delayMs: number): void {
     if (!this.deliveryCounts.has(offset)) this.deliveryCounts.set(offset, 1);
-    this.redeliveries.add(offset, monotonicMs() + delayMs);
-    this.wakeAfter(delayMs);
+    this.handBack(this.redeliveries, offset, delayMs);
   }
 
   /** The lowest offset this group has not settled: records below it may be dropped. */

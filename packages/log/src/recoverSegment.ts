@@ -29,10 +29,7 @@ export async function recoverSegment(dir: string, baseOffset: number, sealed: bo
       expected = start.offset;
     }
   }
-  if (from === 0) {
-    segment.clearIndex();
-    await readFirstTimestamp(segment, fileSize);
-  }
+  if (from === 0) segment.clearIndex(); // the scan from the start sets the timestamps itself
   const scan = await scanSegment(segment, from, expected, fileSize, options.indexIntervalBytes);
   if (scan.problem) {
     const { position, reason } = scan.problem;

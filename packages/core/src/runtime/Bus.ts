@@ -4,6 +4,7 @@ import type { Topic } from '../topic/Topic.js';
 import { Tracing } from '../tracing/Tracing.js';
 import type { TracingOptions } from '../tracing/TracingOptions.js';
 import type { OutgoingRecord, Transport } from '../transport/Transport.js';
+import { now } from '../util/now.js';
 import { Consumer } from './Consumer.js';
 import type { Cause } from './currentCause.js';
 import { currentCause } from './currentCause.js';
@@ -13,7 +14,6 @@ import { RecordFactory } from './RecordFactory.js';
 import { resolveBindings } from './resolveBindings.js';
 import type { ServiceClass } from './resolveBindings.js';
 import { topologyOf } from './Topology.js';
-import { now } from '../util/now.js';
 import type { Topology } from './Topology.js';
 
 export interface StopOptions {

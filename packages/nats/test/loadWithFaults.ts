@@ -8,6 +8,8 @@ export interface LoadResult {
   /** Numbers the consumer received (and acked). */
   readonly consumed: Set<number>;
   readonly publishRetries: number;
+  /** The longest wait for a delivery, in ms (the fault's outage, as the consumer saw it). */
+  readonly longestQuietMs: number;
 }
 
 /** The group the load consumer subscribes with (a test can create its consumer beforehand). */
@@ -30,10 +32,13 @@ export async function loadWithFaults(
   const confirmed = new Set<number>();
   const consumed = new Set<number>();
   let publishRetries = 0;
+  let longestQuietMs = 0;
   const receiver = new Receiver(await consumer.subscribe(topic, loadGroup));
   const consuming = (async () => {
     for (;;) {
+      const waitedFrom = Date.now();
       const d = await receiver.next(quietMs);
+      longestQuietMs = Math.max(longestQuietMs, Date.now() - waitedFrom);
       if (!d) return;
       consumed.add(numberOf(d));
       d.ack();
@@ -59,5 +64,5 @@ export async function loadWithFaults(
   }
   await faulted;
   await consuming;
-  return { confirmed, consumed, publishRetries };
+  return { confirmed, consumed, publishRetries, longestQuietMs };
 }

@@ -1,5 +1,6 @@
 import { HopbusError } from '../errors/HopbusError.js';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '../transport/Transport.js';
+import { TurnBudget } from '../util/TurnBudget.js';
 import { MemoryGroup } from './MemoryGroup.js';
 import { MemorySubscription } from './MemorySubscription.js';
 import { MemoryTopic } from './MemoryTopic.js';
@@ -11,6 +12,9 @@ export interface MemoryTransportOptions {
    */
   readonly maxRetained?: number;
 }
+
+/** Records published within one turn of the event loop before publish() waits for the next turn. */
+const recordsPerTurn = 1024;
 
 /**
  * The whole transport contract in process memory: for unit tests and for examples. Nothing
@@ -26,6 +30,12 @@ export class MemoryTransport implements Transport {
   private readonly maxRetained: number;
   private published = 0;
   private closed = false;
+  /**
+   * Nothing here waits for I/O, so a loop awaiting publish() after publish() would never let the
+   * event loop turn: subscribers (which take their turn after 1,024 deliveries) and timers would
+   * wait until it ends, and every record it published would be held meanwhile.
+   */
+  private readonly turns = new TurnBudget(recordsPerTurn);
 
   constructor(options: MemoryTransportOptions = {}) {
     this.maxRetained = options.maxRetained ?? 100_000;
@@ -53,6 +63,8 @@ export class MemoryTransport implements Transport {
       this.published = 0;
       this.trim();
     }
+    const turn = this.turns.spend(records.length);
+    if (turn) await turn;
   }
 
   async subscribe(topicName: string, options: SubscribeOptions): Promise<Subscription> {

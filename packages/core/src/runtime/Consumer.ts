@@ -2,6 +2,7 @@ import { HopbusError } from '../errors/HopbusError.js';
 import { ProcessTrace } from '../tracing/ProcessTrace.js';
 import type { Tracing } from '../tracing/Tracing.js';
 import type { Delivery, OutgoingRecord, Subscription, Transport } from '../transport/Transport.js';
+import { TurnBudget } from '../util/TurnBudget.js';
 import { currentCause } from './currentCause.js';
 import { deadLetterRecord } from './deadLetterRecord.js';
 import { DeliveryContext } from './DeliveryContext.js';
@@ -20,9 +21,6 @@ import { validatePayload } from './validatePayload.js';
  */
 const deliveriesPerTurn = 1024;
 
-function nextTurnOfEventLoop(): Promise<void> {
-  return new Promise((resolve) => setImmediate(resolve));
-}
 
 /**
  * Runs one handler: pulls from its subscription only while the pull window has room, routes
@@ -68,14 +66,11 @@ export class Consumer {
 
   private async pull(subscription: Subscription): Promise<void> {
     try {
-      let sinceTurn = 0;
+      const turns = new TurnBudget(deliveriesPerTurn);
       for await (const delivery of subscription) {
         this.dispatch(delivery);
-        sinceTurn += 1 + this.dispatchReady(subscription);
-        if (sinceTurn >= deliveriesPerTurn) {
-          sinceTurn = 0;
-          await nextTurnOfEventLoop();
-        }
+        const turn = turns.spend(1 + this.dispatchReady(subscription));
+        if (turn) await turn;
       }
     } catch (error) {
       if (!this.stopping) {

@@ -69,14 +69,8 @@ export class Bus {
 
   /** One transport call for many messages of one topic; they share one timestamp. */
   async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
-    const cause = currentCause.getStore();
-    const records: OutgoingRecord[] = [];
-    const timestamp = now();
-    for (const { payload, options } of messages) {
-      const created = this.records.create(topic, payload, options, cause, timestamp);
-      records.push(created instanceof Promise ? await created : created);
-    }
-    await this.send(records);
+    const created = this.records.createAll(topic, messages, currentCause.getStore(), now());
+    await this.send(created instanceof Promise ? await created : created);
   }
 
   /** Every declared publisher and subscriber, from the decorators. */

@@ -8,6 +8,12 @@ import { headerNames } from './headerNames.js';
 import type { PublishOptions } from './Publisher.js';
 import { validatePayload } from './validatePayload.js';
 
+/** One message of a batch: its payload and how to publish it. */
+export interface OutgoingMessage<T> {
+  readonly payload: T;
+  readonly options?: PublishOptions;
+}
+
 /** Shared by every record published without headers: frozen, since nothing may write into a record's headers. */
 const noHeaders: Readonly<Record<string, string>> = Object.freeze({});
 
@@ -22,23 +28,64 @@ export class RecordFactory {
   create<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined, timestamp?: number): OutgoingRecord | Promise<OutgoingRecord> {
     const validated = validatePayload(topic.name, topic.schema, payload);
     return validated instanceof Promise
-      ? validated.then((value) => this.encode(topic, value, options, cause, undefined))
-      : this.encode(topic, validated, options, cause, timestamp);
+      ? validated.then((value) => this.record(topic, this.encode(topic, value), options, cause, now()))
+      : this.record(topic, this.encode(topic, validated), options, cause, timestamp ?? now());
   }
 
-  private encode<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined, timestamp = now()): OutgoingRecord {
+  /**
+   * The records of many messages of one topic, sharing `timestamp`; the codec encodes them
+   * together when it can (Codec.encodeAll). Throws on the first message that is not valid.
+   */
+  createAll<T>(topic: Topic<T>, messages: readonly OutgoingMessage<T>[], cause: Cause | undefined, timestamp: number): OutgoingRecord[] | Promise<OutgoingRecord[]> {
+    const payloads: T[] = [];
+    for (let i = 0; i < messages.length; i++) {
+      const validated = validatePayload(topic.name, topic.schema, messages[i]!.payload);
+      if (validated instanceof Promise) {
+        return this.validateRest(topic, messages, payloads, validated).then((all) => this.recordsOf(topic, messages, all, cause, now()));
+      }
+      payloads.push(validated);
+    }
+    return this.recordsOf(topic, messages, payloads, cause, timestamp);
+  }
+
+  /** Waits for `pending` (the validation of messages[payloads.length]), then validates the rest in order. */
+  private async validateRest<T>(topic: Topic<T>, messages: readonly OutgoingMessage<T>[], payloads: T[], pending: Promise<T>): Promise<T[]> {
+    payloads.push(await pending);
+    while (payloads.length < messages.length) payloads.push(await validatePayload(topic.name, topic.schema, messages[payloads.length]!.payload));
+    return payloads;
+  }
+
+  private recordsOf<T>(topic: Topic<T>, messages: readonly OutgoingMessage<T>[], payloads: readonly T[], cause: Cause | undefined, timestamp: number): OutgoingRecord[] {
+    const encoded = payloads.length > 1 ? topic.codec.encodeAll?.(payloads) : undefined;
+    const records: OutgoingRecord[] = new Array<OutgoingRecord>(payloads.length);
+    for (let i = 0; i < payloads.length; i++) {
+      const data = encoded ? this.checkSize(topic, encoded[i]!) : this.encode(topic, payloads[i]!);
+      records[i] = this.record(topic, data, messages[i]!.options, cause, timestamp);
+    }
+    return records;
+  }
+
+  private encode<T>(topic: Topic<T>, payload: T): Uint8Array {
     let data: Uint8Array;
     try {
       data = topic.codec.encode(payload);
     } catch (error) {
       throw new HopbusError('decode', `A message for ${topic.name} could not be encoded: ${(error as Error).message}.`, { cause: error });
     }
+    return this.checkSize(topic, data);
+  }
+
+  private checkSize(topic: Topic<unknown>, data: Uint8Array): Uint8Array {
     if (data.byteLength > this.maxMessageBytes) {
       throw new HopbusError(
         'message_too_large',
         `A message for ${topic.name} is ${data.byteLength} bytes, over the limit of ${this.maxMessageBytes}. Send a reference to the data instead, or raise maxMessageBytes in createBus().`,
       );
     }
+    return data;
+  }
+
+  private record(topic: Topic<unknown>, data: Uint8Array, options: PublishOptions | undefined, cause: Cause | undefined, timestamp: number): OutgoingRecord {
     const record: OutgoingRecord = {
       id: options?.id ?? newMessageId(timestamp),
       topic: topic.name,

@@ -1,4 +1,5 @@
 import { Buffer } from 'node:buffer';
+import { jsonEncodeAll } from './jsonEncodeAll.js';
 import { safeJsonParse } from './safeJsonParse.js';
 
 /** Turns payloads into bytes and back. `decode` throws on bad input; the runtime dead-letters it. */
@@ -7,6 +8,12 @@ export interface Codec<T> {
   readonly contentType: string;
   encode(payload: T): Uint8Array;
   decode(data: Uint8Array): T;
+  /**
+   * Optional: encodes many payloads at once, each to the same bytes as encode(); the runtime
+   * uses it for publishBatch(). Returns undefined when it cannot (then encode() is called for
+   * each payload, and reports the one at fault).
+   */
+  encodeAll?(payloads: readonly T[]): Uint8Array[] | undefined;
 }
 
 /** Strict: invalid UTF-8 throws instead of turning into U+FFFD; a BOM is kept (JSON.parse then refuses it). */
@@ -30,6 +37,7 @@ export function jsonCodec<T>(): Codec<T> {
       return Buffer.from(text, 'utf8');
     },
     decode: (data) => safeJsonParse(utf8Text(data)) as T,
+    encodeAll: (payloads) => jsonEncodeAll(payloads),
   };
 }
 

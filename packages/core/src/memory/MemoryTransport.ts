@@ -13,6 +13,9 @@ export interface MemoryTransportOptions {
   readonly maxRetained?: number;
 }
 
+/** Records published between two trims. */
+const recordsPerTrim = 1024;
+
 /** Records published within one turn of the event loop before publish() waits for the next turn. */
 const recordsPerTurn = 1024;
 
@@ -59,7 +62,9 @@ export class MemoryTransport implements Transport {
     }
     for (const topic of touched) topic.notify();
     this.published += records.length;
-    if (this.published >= 4096) {
+    // Often enough that records handled and not to be kept die young: each one still held when
+    // the garbage collector next runs is copied, and kept ones are copied twice.
+    if (this.published >= recordsPerTrim) {
       this.published = 0;
       this.trim();
     }

@@ -31,45 +31,88 @@ function stringifiesAlike(payload: unknown): boolean {
 export function jsonEncodeAll(payloads: readonly unknown[]): Buffer[] | undefined {
   if (payloads.length === 0) return [];
   for (const payload of payloads) if (!stringifiesAlike(payload)) return undefined;
+  let text: string;
   let bytes: Buffer;
   try {
-    bytes = Buffer.from(JSON.stringify(payloads), 'utf8');
+    text = JSON.stringify(payloads);
+    bytes = Buffer.from(text, 'utf8');
   } catch {
     return undefined;
   }
-  return splitArray(bytes, payloads.length);
+  // In ASCII a character is a byte, and the text can be searched with indexOf.
+  const ends = bytes.length === text.length ? elementEndsInAscii(text, payloads.length) : elementEndsInBytes(bytes, payloads.length);
+  return ends && viewsBetween(bytes, ends);
 }
 
 /**
- * Cuts the text of a JSON array, as JSON.stringify writes it (no white space), at the commas
- * between its elements. Bytes of multi-byte UTF-8 characters are all 0x80 or above, so they
- * are never taken for a comma, a quote or a bracket.
+ * Where each element of the JSON array ends (the offset of the comma or bracket after it), as
+ * JSON.stringify writes an array (no white space); undefined if there are not `count`.
  */
-function splitArray(bytes: Buffer, count: number): Buffer[] | undefined {
-  const parts: Buffer[] = new Array<Buffer>(count);
+function elementEndsInAscii(text: string, count: number): number[] | undefined {
+  const ends: number[] = [];
+  const end = text.length - 1;
+  let depth = 0;
+  for (let i = 1; i < end; i++) {
+    const char = text.charCodeAt(i);
+    if (char === quote) {
+      i = closingQuote(text, i);
+    } else if (char === openBrace || char === openBracket) {
+      depth++;
+    } else if (char === closeBrace || char === closeBracket) {
+      depth--;
+    } else if (char === comma && depth === 0) {
+      ends.push(i);
+    }
+  }
+  ends.push(end);
+  return ends.length === count ? ends : undefined;
+}
+
+/**
+ * The quote that closes the string opened at `open`: the next one after an even number of
+ * backslashes; the text's length if there is none (never in what JSON.stringify writes: the
+ * element count then does not match).
+ */
+function closingQuote(text: string, open: number): number {
+  for (let at = text.indexOf('"', open + 1); at >= 0; at = text.indexOf('"', at + 1)) {
+    let before = at - 1;
+    while (text.charCodeAt(before) === backslash) before--;
+    if ((at - 1 - before) % 2 === 0) return at;
+  }
+  return text.length;
+}
+
+/**
+ * elementEndsInAscii over UTF-8 bytes, for text that is not all ASCII. Bytes of multi-byte
+ * characters are all 0x80 or above, so they are never taken for a comma, a quote or a bracket.
+ */
+function elementEndsInBytes(bytes: Buffer, count: number): number[] | undefined {
+  const ends: number[] = [];
   const end = bytes.length - 1;
-  let found = 0;
-  let start = 1;
   let depth = 0;
   for (let i = 1; i < end; i++) {
     const byte = bytes[i]!;
     if (byte === quote) {
-      // Skip the string, and the character after each backslash in it.
-      for (i++; i < end; i++) {
-        const inString = bytes[i]!;
-        if (inString === backslash) i++;
-        else if (inString === quote) break;
-      }
+      for (i++; i < end && bytes[i] !== quote; i++) if (bytes[i] === backslash) i++;
     } else if (byte === openBrace || byte === openBracket) {
       depth++;
     } else if (byte === closeBrace || byte === closeBracket) {
       depth--;
     } else if (byte === comma && depth === 0) {
-      if (found === count) return undefined;
-      parts[found++] = bytes.subarray(start, i);
-      start = i + 1;
+      ends.push(i);
     }
   }
-  parts[found++] = bytes.subarray(start, end);
-  return found === count ? parts : undefined;
+  ends.push(end);
+  return ends.length === count ? ends : undefined;
+}
+
+/** A Buffer over each element's bytes (Buffer.from of the ArrayBuffer: cheaper than subarray). */
+function viewsBetween(bytes: Buffer, ends: readonly number[]): Buffer[] {
+  const views: Buffer[] = new Array<Buffer>(ends.length);
+  let start = 1;
+  for (let i = 0; i < ends.length; i++) {
+    views[i] = Buffer.from(bytes.buffer, bytes.byteOffset + start, ends[i]! - start);
+    start = ends[i]! + 1;
+  }
+  return views;
 }

@@ -34,10 +34,12 @@ function runAndKill(args: string[], shouldKill: (line: string, lines: number) =>
   });
 }
 
+/** Every record of `topic`, per partition; none when the topic was never created (a kill before the first publish). */
 async function readAll(dir: string, topic: string): Promise<LogRecord[][]> {
   const inspector = await LogInspector.open(dir, { verifyOnOpen: 'full' });
   try {
-    const described = inspector.describeTopic(topic);
+    const described = inspector.listTopics().find((t) => t.name === topic);
+    if (!described) return [];
     return await Promise.all(described.partitions.map((p) => inspector.readRecords(topic, { partition: p.partition, limit: Number.MAX_SAFE_INTEGER })));
   } finally {
     await inspector.close();

@@ -5,6 +5,7 @@ import { registerTransport } from './transport/transportRegistry.js';
 registerTransport('memory', memoryTransportFromUrl);
 
 export { HopbusError, HopbusErrorCode } from './errors/HopbusError.js';
+export { PartlyPublishedError } from './errors/PartlyPublishedError.js';
 export { topic } from './topic/Topic.js';
 export type { Topic, TopicOptions, PayloadOf } from './topic/Topic.js';
 export { jsonCodec, rawCodec } from './topic/Codec.js';

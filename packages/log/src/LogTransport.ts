@@ -1,4 +1,4 @@
-import { HopbusError } from '@hopbus/core';
+import { HopbusError, PartlyPublishedError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { CrashLoopGuard } from './CrashLoopGuard.js';
 import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
@@ -60,7 +60,8 @@ export class LogTransport implements Transport {
   /**
    * Appends the records, each to the partition of its key (round robin without a key), and
    * resolves once all are durable under the fsync policy. Records for one partition keep their
-   * order. Rejects with `transport_closed` after close, `invalid_topic`, or `publish_failed`.
+   * order. Rejects with `transport_closed` after close, `invalid_topic`, or `publish_failed`
+   * (a PartlyPublishedError listing the records stored when some partitions stored theirs).
    */
   publish(records: readonly OutgoingRecord[]): Promise<void> {
     // The common case, one record or one topic of one partition, goes straight to the
@@ -86,7 +87,16 @@ export class LogTransport implements Transport {
       else buckets.set(partition, [record]);
     }
     this.assertOpen('publish');
-    await Promise.all([...buckets].map(([partition, bucket]) => partition.append(bucket)));
+    const appended = [...buckets.values()];
+    const settled = await Promise.allSettled([...buckets].map(([partition, bucket]) => partition.append(bucket)));
+    const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed.length === 0) return;
+    if (failed.length === settled.length) throw failed[0]!.reason;
+    // Some partitions stored their records: say which, so that each caller can be told its own outcome.
+    const stored = new Set<string>();
+    settled.forEach((outcome, i) => outcome.status === 'fulfilled' && appended[i]!.forEach((record) => stored.add(record.id)));
+    const first = failed[0]!.reason as Error;
+    throw new PartlyPublishedError(`${records.length - stored.size} of ${records.length} records were not stored: ${first.message}`, stored, { cause: first });
   }
 
   /**

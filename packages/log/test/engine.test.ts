@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HopbusError, resolveTransport } from '@hopbus/core';
+import { HopbusError, PartlyPublishedError, resolveTransport } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { LogInspector, LogTransport, resetGroup } from '@hopbus/log';
 import type { LogOptions } from '@hopbus/log';
@@ -104,6 +104,28 @@ describe('LogTransport engine', () => {
     expect(outcomes).toContain('publish_failed');
     expect(outcomes.indexOf('publish_failed')).toBeGreaterThan(0); // the record that needed the index was durable first
     expect(outcomes.slice(outcomes.indexOf('publish_failed')).every((o) => o === 'publish_failed')).toBe(true);
+  });
+
+  it('says which records were stored when one partition fails and another does not', async () => {
+    const t = transport({ indexIntervalBytes: 64, fsync: 'always', partitions: 2 });
+    const keyFor = (partition: number): string => [...Array(100).keys()].map((n) => `k${n}`).find((key) => partitionForKey(key, 2) === partition)!;
+    const [healthy, broken] = [keyFor(0), keyFor(1)];
+    await t.publish([record('partly.t', 0, { key: healthy }), record('partly.t', 1, { key: broken })]);
+    const index = join(dir, 'partly.t', '1', '00000000000000000000.index');
+    fs.rmSync(index);
+    fs.mkdirSync(index); // partition 1 fails at its next index entry
+    for (let n = 2; ; n++) {
+      const failed = await t.publish([record('partly.t', n, { key: broken })]).then(
+        () => false,
+        () => true,
+      );
+      if (failed) break;
+      if (n > 100) throw new Error('partition 1 never failed');
+    }
+    const outcome = await t.publish([record('partly.t', 200, { key: healthy }), record('partly.t', 201, { key: broken }), record('partly.t', 202, { key: healthy })]).catch((error: unknown) => error);
+    expect(outcome).toBeInstanceOf(PartlyPublishedError);
+    expect((outcome as PartlyPublishedError).code).toBe('publish_failed');
+    expect([...(outcome as PartlyPublishedError).storedIds].sort()).toEqual(['id-200', 'id-202']);
   });
 
   it('hands records just written to consumers at the tail from memory, and reads the file when told to keep none', async () => {

@@ -1,4 +1,4 @@
-import { HopbusError } from '@hopbus/core';
+import { HopbusError, PartlyPublishedError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import type { Consumer, JetStreamClient } from '@nats-io/jetstream';
@@ -63,7 +63,8 @@ export class NatsTransport implements Transport {
    * Durable topics: every record is published to JetStream with `Nats-Msg-Id` = record id, at
    * most `maxPendingAcks` awaiting their PubAck at once; resolves when every PubAck came,
    * rejects with `publish_failed` naming the topic otherwise (records may then be stored or
-   * not: publishing them again is safe within the duplicate window). Fire-and-forget topics:
+   * not: publishing them again is safe within the duplicate window; when some were
+   * acknowledged, a PartlyPublishedError lists them). Fire-and-forget topics:
    * resolves once the records are handed to the connection.
    */
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
@@ -71,10 +72,13 @@ export class NatsTransport implements Transport {
     const { nc, js, topology } = await this.connection();
     const timeout = this.options.publishTimeoutMs ?? 10_000;
     const acks: Promise<unknown>[] = [];
+    const acked: string[] = [];
+    const handedOver: string[] = [];
     const topics = new Set<string>();
     for (const record of records) {
       if (record.durable === false || this.nonDurable.has(record.topic)) {
         nc.publish(record.topic, record.data, { headers: toNatsHeaders(record) });
+        handedOver.push(record.id);
         continue;
       }
       if (!topics.has(record.topic)) {
@@ -93,14 +97,19 @@ export class NatsTransport implements Transport {
       );
       void ack.finally(() => this.window.release()).catch(() => undefined);
       acks.push(ack);
+      acked.push(record.id);
     }
     const settled = await Promise.allSettled(acks);
     const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed.length === 1) throw failed[0]!.reason;
-    if (failed.length > 1) {
-      const first = failed[0]!.reason as HopbusError;
-      throw new HopbusError('publish_failed', `${failed.length} of ${records.length} records were not acknowledged. First: ${first.message}`, { cause: first });
-    }
+    if (failed.length === 0) return;
+    const first = failed[0]!.reason as HopbusError;
+    if (records.length === 1) throw first;
+    const message = `${failed.length} of ${records.length} records were not acknowledged. First: ${first.message}`;
+    if (failed.length === records.length) throw new HopbusError('publish_failed', message, { cause: first });
+    // Some records were stored: say which, so that each caller can be told its own outcome.
+    const stored = new Set(handedOver);
+    settled.forEach((outcome, i) => outcome.status === 'fulfilled' && stored.add(acked[i]!));
+    throw new PartlyPublishedError(message, stored, { cause: first });
   }
 
   async subscribe(topic: string, options: SubscribeOptions): Promise<Subscription> {

@@ -87,7 +87,12 @@ export interface Transport {
   readonly features: TransportFeatures;
   /** Idempotent; called by the bus before the first publish or subscribe. */
   connect(): Promise<void>;
-  /** Resolves once every record is held durably under the transport's policy. */
+  /**
+   * Resolves once every record is held durably under the transport's policy. When it fails for
+   * some records and not others, it should reject with a PartlyPublishedError naming the ids
+   * stored: the bus sends the publish() calls of one synchronous run in one call, and tells each
+   * caller its own outcome from it (without it, every caller in the call is told it failed).
+   */
   publish(records: readonly OutgoingRecord[]): Promise<void>;
   subscribe(topic: string, options: SubscribeOptions): Promise<Subscription>;
   /** Drains and flushes; idempotent. Publishing afterwards fails with code `transport_closed`. */

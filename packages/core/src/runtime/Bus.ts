@@ -9,12 +9,14 @@ import { Consumer } from './Consumer.js';
 import type { Cause } from './currentCause.js';
 import { currentCause } from './currentCause.js';
 import type { Logger } from './Logger.js';
+import { PublishGathering } from './PublishGathering.js';
 import type { PublishOptions, Publisher } from './Publisher.js';
 import { RecordFactory } from './RecordFactory.js';
 import { resolveBindings } from './resolveBindings.js';
 import type { ServiceClass } from './resolveBindings.js';
 import { topologyOf } from './Topology.js';
 import type { Topology } from './Topology.js';
+import { validatePayload } from './validatePayload.js';
 
 export interface StopOptions {
   /** How long running handlers may take to finish before their signal fires (default 10 s). */
@@ -32,6 +34,8 @@ export class Bus {
   private readonly records: RecordFactory;
   private stopping: Promise<void> | undefined;
   private readonly tracing: Tracing;
+  /** publish() calls of one synchronous run, sent together while tracing is off. */
+  private readonly gathering: PublishGathering;
 
   constructor(
     readonly transport: Transport,
@@ -43,6 +47,7 @@ export class Bus {
   ) {
     this.records = new RecordFactory(maxMessageBytes);
     this.tracing = new Tracing(transport.kind, tracing);
+    this.gathering = new PublishGathering(this.records, (records) => this.send(records));
   }
 
   /** Connects, creates the actors, injects their publishers and starts every subscription. */
@@ -69,6 +74,7 @@ export class Bus {
 
   /** One transport call for many messages of one topic; they share one timestamp. */
   async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
+    this.gathering.flush(); // publish() calls made before this one go first
     const created = this.records.createAll(topic, messages, currentCause.getStore(), now());
     await this.send(created instanceof Promise ? await created : created);
   }
@@ -114,9 +120,20 @@ export class Bus {
     this.state = 'stopped';
   }
 
-  /** Not async: a publish that validates synchronously costs the transport's promise and no other. */
+  /**
+   * Not async. While tracing is off, the message joins the other publish() calls of this
+   * synchronous run (see PublishGathering); traced, it is sent at once under its own span, in
+   * the caller's context, after whatever was gathered before it.
+   */
   private readonly publishCaused = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {
     try {
+      if (this.tracing.isOff()) {
+        const validated = validatePayload(topic.name, topic.schema, payload);
+        return validated instanceof Promise
+          ? validated.then((value) => this.gathering.add(topic as Topic<unknown>, value, options, cause))
+          : this.gathering.add(topic as Topic<unknown>, validated, options, cause);
+      }
+      this.gathering.flush();
       const created = this.records.create(topic, payload, options, cause);
       return created instanceof Promise ? created.then((record) => this.send([record])) : this.send([created]);
     } catch (error) {

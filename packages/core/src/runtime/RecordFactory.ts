@@ -65,6 +65,25 @@ export class RecordFactory {
     return records;
   }
 
+  /**
+   * The record of each message (validated already), or the error that kept it from being one:
+   * messages fail one by one here, not as a batch. Each message has its own cause.
+   */
+  createEach(topic: Topic<unknown>, messages: readonly (OutgoingMessage<unknown> & { readonly cause: Cause | undefined })[], timestamp: number): (OutgoingRecord | Error)[] {
+    const encoded = messages.length > 1 ? topic.codec.encodeAll?.(messages.map((m) => m.payload)) : undefined;
+    const made: (OutgoingRecord | Error)[] = new Array<OutgoingRecord | Error>(messages.length);
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i]!;
+      try {
+        const data = encoded ? this.checkSize(topic, encoded[i]!) : this.encode(topic, message.payload);
+        made[i] = this.record(topic, data, message.options, message.cause, timestamp);
+      } catch (error) {
+        made[i] = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    return made;
+  }
+
   private encode<T>(topic: Topic<T>, payload: T): Uint8Array {
     let data: Uint8Array;
     try {

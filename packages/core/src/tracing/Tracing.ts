@@ -65,6 +65,11 @@ export class Tracing {
     this.parent = parent;
   }
 
+  /** True while there is nothing to record and nothing to carry (no provider, no propagator registered). */
+  isOff(): boolean {
+    return tracingIsOff();
+  }
+
   /**
    * Sends `records` (one topic) under a `publish <topic>` PRODUCER span, its context injected
    * into each record's headers through the global propagator. `deadLetterOf`: the failed

@@ -1,0 +1,89 @@
+import { PartlyPublishedError } from '../errors/PartlyPublishedError.js';
+import type { Topic } from '../topic/Topic.js';
+import type { OutgoingRecord } from '../transport/Transport.js';
+import { now } from '../util/now.js';
+import type { Cause } from './currentCause.js';
+import type { PublishOptions } from './Publisher.js';
+import type { OutgoingMessage, RecordFactory } from './RecordFactory.js';
+
+/** One publish() call waiting for the end of the synchronous run. */
+interface Waiting extends OutgoingMessage<unknown> {
+  readonly topic: Topic<unknown>;
+  readonly cause: Cause | undefined;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/**
+ * The single publish() calls of one synchronous run, sent as one transport call per topic when
+ * the run ends (a microtask): the JSON of all their payloads is one `JSON.stringify`
+ * (Codec.encodeAll), and the transport handles one call instead of one per message. Each caller
+ * still gets its own outcome: a payload that cannot be encoded or is too large fails its own
+ * call only; when the transport rejects, callers whose records it reports stored
+ * (PartlyPublishedError) succeed and the others fail; a transport that does not say fails them
+ * all. Calls keep their order; flush() sends what waits at once, for a publish that must not
+ * overtake them.
+ */
+export class PublishGathering {
+  private waiting: Waiting[] = [];
+
+  constructor(
+    private readonly records: RecordFactory,
+    private readonly send: (records: OutgoingRecord[]) => Promise<void>,
+  ) {}
+
+  /** `payload` is validated already. */
+  add(topic: Topic<unknown>, payload: unknown, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      if (this.waiting.push({ topic, payload, options, cause, resolve, reject }) === 1) queueMicrotask(this.flush);
+    });
+  }
+
+  /** Sends what waits, one transport call per topic in the order of their first call. Never throws. */
+  readonly flush = (): void => {
+    if (this.waiting.length === 0) return;
+    const waiting = this.waiting;
+    this.waiting = [];
+    const timestamp = now();
+    for (const [topic, calls] of byTopic(waiting)) this.sendTopic(topic, calls, timestamp);
+  };
+
+  private sendTopic(topic: Topic<unknown>, calls: readonly Waiting[], timestamp: number): void {
+    const made = this.records.createEach(topic, calls, timestamp);
+    const records: OutgoingRecord[] = [];
+    const callers: Waiting[] = [];
+    for (let i = 0; i < calls.length; i++) {
+      const record = made[i]!;
+      if (record instanceof Error) {
+        calls[i]!.reject(record);
+      } else {
+        records.push(record);
+        callers.push(calls[i]!);
+      }
+    }
+    if (records.length === 0) return;
+    this.send(records).then(
+      () => {
+        for (const caller of callers) caller.resolve();
+      },
+      (error: unknown) => {
+        const stored = PartlyPublishedError.storedIdsOf(error);
+        for (let i = 0; i < callers.length; i++) {
+          if (stored?.has(records[i]!.id)) callers[i]!.resolve();
+          else callers[i]!.reject(error);
+        }
+      },
+    );
+  }
+}
+
+/** The calls of each topic, topics in the order of their first call. */
+function byTopic(waiting: readonly Waiting[]): Map<Topic<unknown>, Waiting[]> {
+  const topics = new Map<Topic<unknown>, Waiting[]>();
+  for (const call of waiting) {
+    const calls = topics.get(call.topic);
+    if (calls) calls.push(call);
+    else topics.set(call.topic, [call]);
+  }
+  return topics;
+}

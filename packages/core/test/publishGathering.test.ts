@@ -1,0 +1,82 @@
+import { Buffer } from 'node:buffer';
+import { createBus, HopbusError, MemoryTransport, PartlyPublishedError, silentLogger, topic } from '@hopbus/core';
+import type { OutgoingRecord, Transport } from '@hopbus/core';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { propagation } from '@opentelemetry/api';
+
+const quiet = { logger: silentLogger, env: {} };
+
+/** A memory transport that records each publish() call, and fails the way `fail` says. */
+function watched(fail?: (records: readonly OutgoingRecord[]) => Error | undefined): { transport: Transport; calls: string[][]; memory: MemoryTransport } {
+  const memory = new MemoryTransport();
+  const calls: string[][] = [];
+  const transport: Transport = {
+    kind: memory.kind,
+    features: memory.features,
+    connect: () => memory.connect(),
+    publish: async (records) => {
+      calls.push(records.map((r) => Buffer.from(r.data).toString()));
+      const error = fail?.(records);
+      if (error) throw error;
+      await memory.publish(records);
+    },
+    subscribe: (name, options) => memory.subscribe(name, options),
+    close: () => memory.close(),
+  };
+  return { transport, calls, memory };
+}
+
+const outcome = (promise: Promise<void>): Promise<string> =>
+  promise.then(
+    () => 'ok',
+    (error: unknown) => (HopbusError.is(error) ? error.code : String(error)),
+  );
+
+describe('publish() calls of one synchronous run', () => {
+  it('go to the transport in one call per topic, in call order, before a publishBatch made after them', async () => {
+    const { transport, calls } = watched();
+    const bus = await createBus({ transport, ...quiet });
+    const A = topic<{ n: number }>('gather.a');
+    const B = topic<{ n: number }>('gather.b');
+    await Promise.all([bus.publish(A, { n: 1 }), bus.publish(B, { n: 2 }), bus.publish(A, { n: 3 }), bus.publishBatch(A, [{ payload: { n: 4 } }]), bus.publish(A, { n: 5 })]);
+    expect(calls).toEqual([['{"n":1}', '{"n":3}'], ['{"n":2}'], ['{"n":4}'], ['{"n":5}']]);
+    await bus.stop();
+  });
+
+  it('fail one by one: a payload that cannot be encoded or is too large fails its own call only', async () => {
+    const { transport, calls } = watched();
+    const bus = await createBus({ transport, maxMessageBytes: 32, ...quiet });
+    const T = topic<unknown>('gather.bad');
+    const outcomes = await Promise.all([bus.publish(T, { n: 1 }), bus.publish(T, { n: 2n }), bus.publish(T, { text: 'x'.repeat(40) }), bus.publish(T, { n: 4 })].map(outcome));
+    expect(outcomes).toEqual(['ok', 'decode', 'message_too_large', 'ok']);
+    expect(calls).toEqual([['{"n":1}', '{"n":4}']]);
+    await bus.stop();
+  });
+
+  it('each learn their own outcome when the transport stored some of the records, and all fail when it does not say', async () => {
+    const storedFirstTwo = watched((records) => new PartlyPublishedError('1 of 3 records were not stored', new Set(records.slice(0, 2).map((r) => r.id))));
+    const bus = await createBus({ transport: storedFirstTwo.transport, ...quiet });
+    const T = topic<{ n: number }>('gather.partly');
+    expect(await Promise.all([1, 2, 3].map((n) => outcome(bus.publish(T, { n }))))).toEqual(['ok', 'ok', 'publish_failed']);
+    await bus.stop();
+
+    const silent = watched(() => new HopbusError('publish_failed', 'the disk is gone'));
+    const other = await createBus({ transport: silent.transport, ...quiet });
+    expect(await Promise.all([1, 2, 3].map((n) => outcome(other.publish(T, { n }))))).toEqual(['publish_failed', 'publish_failed', 'publish_failed']);
+    await other.stop();
+  });
+
+  it('are sent one call each while tracing is on, so that each has its own span in its caller\'s context', async () => {
+    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+    try {
+      const { transport, calls } = watched();
+      const bus = await createBus({ transport, ...quiet });
+      const T = topic<{ n: number }>('gather.traced');
+      await Promise.all([bus.publish(T, { n: 1 }), bus.publish(T, { n: 2 })]);
+      expect(calls).toEqual([['{"n":1}'], ['{"n":2}']]);
+      await bus.stop();
+    } finally {
+      propagation.disable();
+    }
+  });
+});

@@ -87,14 +87,14 @@ export class LogTransport implements Transport {
       else buckets.set(partition, [record]);
     }
     this.assertOpen('publish');
-    const appended = [...buckets.values()];
-    const settled = await Promise.allSettled([...buckets].map(([partition, bucket]) => partition.append(bucket)));
+    const appends = [...buckets];
+    const settled = await Promise.allSettled(appends.map(([partition, bucket]) => partition.append(bucket)));
     const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
     if (failed.length === 0) return;
     if (failed.length === settled.length) throw failed[0]!.reason;
     // Some partitions stored their records: say which, so that each caller can be told its own outcome.
     const stored = new Set<string>();
-    settled.forEach((outcome, i) => outcome.status === 'fulfilled' && appended[i]!.forEach((record) => stored.add(record.id)));
+    settled.forEach((outcome, i) => outcome.status === 'fulfilled' && appends[i]![1].forEach((record) => stored.add(record.id)));
     const first = failed[0]!.reason as Error;
     throw new PartlyPublishedError(`${records.length - stored.size} of ${records.length} records were not stored: ${first.message}`, stored, { cause: first });
   }

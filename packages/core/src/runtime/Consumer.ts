@@ -21,7 +21,6 @@ import { validatePayload } from './validatePayload.js';
  */
 const deliveriesPerTurn = 1024;
 
-
 /**
  * Runs one handler: pulls from its subscription only while the pull window has room, routes
  * each message to the mailbox of its key, retries a throwing handler in place, dead-letters

@@ -56,13 +56,9 @@ export class RecordFactory {
   }
 
   private recordsOf<T>(topic: Topic<T>, messages: readonly OutgoingMessage<T>[], payloads: readonly T[], cause: Cause | undefined, timestamp: number): OutgoingRecord[] {
-    const encoded = payloads.length > 1 ? topic.codec.encodeAll?.(payloads) : undefined;
-    const records: OutgoingRecord[] = new Array<OutgoingRecord>(payloads.length);
-    for (let i = 0; i < payloads.length; i++) {
-      const data = encoded ? this.checkSize(topic, encoded[i]!) : this.encode(topic, payloads[i]!);
-      records[i] = this.record(topic, data, messages[i]!.options, cause, timestamp);
-    }
-    return records;
+    const made = this.make(topic, payloads, (i) => messages[i]!.options, () => cause, timestamp);
+    for (const record of made) if (record instanceof Error) throw record;
+    return made as OutgoingRecord[];
   }
 
   /**
@@ -70,13 +66,29 @@ export class RecordFactory {
    * messages fail one by one here, not as a batch. Each message has its own cause.
    */
   createEach(topic: Topic<unknown>, messages: readonly (OutgoingMessage<unknown> & { readonly cause: Cause | undefined })[], timestamp: number): (OutgoingRecord | Error)[] {
-    const encoded = messages.length > 1 ? topic.codec.encodeAll?.(messages.map((m) => m.payload)) : undefined;
-    const made: (OutgoingRecord | Error)[] = new Array<OutgoingRecord | Error>(messages.length);
-    for (let i = 0; i < messages.length; i++) {
-      const message = messages[i]!;
+    return this.make(
+      topic,
+      messages.map((m) => m.payload),
+      (i) => messages[i]!.options,
+      (i) => messages[i]!.cause,
+      timestamp,
+    );
+  }
+
+  /** The record of each payload or its error; the codec encodes them together when it can (Codec.encodeAll). */
+  private make<T>(
+    topic: Topic<T>,
+    payloads: readonly T[],
+    optionsAt: (i: number) => PublishOptions | undefined,
+    causeAt: (i: number) => Cause | undefined,
+    timestamp: number,
+  ): (OutgoingRecord | Error)[] {
+    const encoded = payloads.length > 1 ? topic.codec.encodeAll?.(payloads) : undefined;
+    const made: (OutgoingRecord | Error)[] = new Array<OutgoingRecord | Error>(payloads.length);
+    for (let i = 0; i < payloads.length; i++) {
       try {
-        const data = encoded ? this.checkSize(topic, encoded[i]!) : this.encode(topic, message.payload);
-        made[i] = this.record(topic, data, message.options, message.cause, timestamp);
+        const data = encoded ? this.checkSize(topic, encoded[i]!) : this.encode(topic, payloads[i]!);
+        made[i] = this.record(topic, data, optionsAt(i), causeAt(i), timestamp);
       } catch (error) {
         made[i] = error instanceof Error ? error : new Error(String(error));
       }

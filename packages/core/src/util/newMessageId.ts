@@ -20,11 +20,6 @@ const lowDigit = Uint8Array.from({ length: 256 }, (_, b) => hexDigits[b & 15]!);
  */
 const text = Buffer.from('00000000-0000-7000-0000-000000000000', 'latin1');
 
-/** Writes the low `count` hex digits of `value` (up to 32 bits) so that the last one lands at `last`. */
-function writeHex(value: number, count: number, last: number): void {
-  for (let i = 0; i < count; i++) text[last - i] = hexDigits[(value >>> (4 * i)) & 15]!;
-}
-
 function writeByte(byte: number, at: number): void {
   text[at] = highDigit[byte]!;
   text[at + 1] = lowDigit[byte]!;
@@ -55,8 +50,10 @@ export function newMessageId(now: number = currentTime()): string {
   low = (low + 1) >>> 0;
   if (low === 0) high = ((high + 1) & 0x3fffffff) | 0x80000000;
   if (high !== highWritten) {
-    writeHex(high >>> 16, 4, 22);
-    writeHex(high & 0xffff, 4, 27);
+    writeByte(high >>> 24, 19);
+    writeByte((high >>> 16) & 0xff, 21);
+    writeByte((high >>> 8) & 0xff, 24);
+    writeByte(high & 0xff, 26);
     highWritten = high;
   }
   text[15] = hexDigits[sequence >>> 8]!;

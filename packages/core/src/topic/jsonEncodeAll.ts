@@ -31,62 +31,23 @@ function stringifiesAlike(payload: unknown): boolean {
 export function jsonEncodeAll(payloads: readonly unknown[]): Buffer[] | undefined {
   if (payloads.length === 0) return [];
   for (const payload of payloads) if (!stringifiesAlike(payload)) return undefined;
-  let text: string;
   let bytes: Buffer;
   try {
-    text = JSON.stringify(payloads);
-    bytes = Buffer.from(text, 'utf8');
+    bytes = Buffer.from(JSON.stringify(payloads), 'utf8');
   } catch {
     return undefined;
   }
-  // In ASCII a character is a byte, and the text can be searched with indexOf.
-  const ends = bytes.length === text.length ? elementEndsInAscii(text, payloads.length) : elementEndsInBytes(bytes, payloads.length);
+  const ends = elementEnds(bytes, payloads.length);
   return ends && viewsBetween(bytes, ends);
 }
 
 /**
  * Where each element of the JSON array ends (the offset of the comma or bracket after it), as
- * JSON.stringify writes an array (no white space); undefined if there are not `count`.
+ * JSON.stringify writes an array (no white space), in its UTF-8 bytes; undefined if there are not
+ * `count`. Bytes of multi-byte characters are all 0x80 or above, so they are never taken for a
+ * comma, a quote or a bracket.
  */
-function elementEndsInAscii(text: string, count: number): number[] | undefined {
-  const ends: number[] = [];
-  const end = text.length - 1;
-  let depth = 0;
-  for (let i = 1; i < end; i++) {
-    const char = text.charCodeAt(i);
-    if (char === quote) {
-      i = closingQuote(text, i);
-    } else if (char === openBrace || char === openBracket) {
-      depth++;
-    } else if (char === closeBrace || char === closeBracket) {
-      depth--;
-    } else if (char === comma && depth === 0) {
-      ends.push(i);
-    }
-  }
-  ends.push(end);
-  return ends.length === count ? ends : undefined;
-}
-
-/**
- * The quote that closes the string opened at `open`: the next one after an even number of
- * backslashes; the text's length if there is none (never in what JSON.stringify writes: the
- * element count then does not match).
- */
-function closingQuote(text: string, open: number): number {
-  for (let at = text.indexOf('"', open + 1); at >= 0; at = text.indexOf('"', at + 1)) {
-    let before = at - 1;
-    while (text.charCodeAt(before) === backslash) before--;
-    if ((at - 1 - before) % 2 === 0) return at;
-  }
-  return text.length;
-}
-
-/**
- * elementEndsInAscii over UTF-8 bytes, for text that is not all ASCII. Bytes of multi-byte
- * characters are all 0x80 or above, so they are never taken for a comma, a quote or a bracket.
- */
-function elementEndsInBytes(bytes: Buffer, count: number): number[] | undefined {
+function elementEnds(bytes: Buffer, count: number): number[] | undefined {
   const ends: number[] = [];
   const end = bytes.length - 1;
   let depth = 0;

@@ -11,6 +11,7 @@ const only = process.argv[2];
 const benches = [
   ['runtime', join(here, 'runtime.mjs')],
   ['log', join(here, 'log.mjs')],
+  ['crc', join(here, 'crc.mjs')],
   ['nats', join(root, 'packages/nats/scripts/bench.mjs')],
   ['tracing', join(root, 'packages/tracing/scripts/bench-overhead.mjs')],
 ];

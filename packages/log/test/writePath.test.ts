@@ -1,0 +1,130 @@
+import fs from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { OutgoingRecord } from '@hopbus/core';
+import { LogTransport } from '@hopbus/log';
+import type { LogOptions } from '@hopbus/log';
+import { LogPartition } from '../src/LogPartition.js';
+import { tempDir } from './support/tempDir.js';
+
+/** Linux's O_DSYNC in the octal flags of /proc/self/fdinfo. */
+const oDsync = 0o10000;
+
+function record(topic: string, n: number): OutgoingRecord {
+  return { id: `id-${n}`, topic, headers: {}, data: Buffer.from(`{"n":${n}}`), timestamp: Date.now() };
+}
+
+/** Number of batches in a segment file: each starts with the length of what follows it. */
+function batchesIn(path: string): number {
+  const bytes = readFileSync(path);
+  let count = 0;
+  for (let at = 0; at < bytes.length; at += 4 + bytes.readUInt32LE(at)) count++;
+  return count;
+}
+
+function openFlags(fd: number): number {
+  const line = readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').find((l) => l.startsWith('flags:'));
+  return Number.parseInt(line!.slice('flags:'.length).trim(), 8);
+}
+
+function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve) => {
+    const check = (): void => {
+      if (condition()) resolve(true);
+      else if (Date.now() > deadline) resolve(false);
+      else setTimeout(check, 5);
+    };
+    check();
+  });
+}
+
+describe('the log write path', () => {
+  let dir: string;
+  let remove: () => void;
+  const open: LogTransport[] = [];
+  const transport = (extra: Partial<LogOptions> = {}): LogTransport => {
+    const t = new LogTransport({ dir, ...extra });
+    open.push(t);
+    return t;
+  };
+  beforeEach(() => ({ dir, remove } = tempDir('write-path')));
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    for (const t of open.splice(0)) await t.close();
+    remove();
+  });
+
+  it('group-commits 1,000 concurrent publishes into a few synced writes under fsync always', async () => {
+    const t = transport({ fsync: 'always' });
+    await t.publish([record('commit.t', 0)]); // creates the topic and its segment
+    const writes = jest.spyOn(fs, 'writev');
+    const syncs = jest.spyOn(fs, 'fdatasync');
+    await Promise.all(Array.from({ length: 1000 }, (_, n) => t.publish([record('commit.t', n + 1)])));
+    const segmentPath = join(dir, 'commit.t', '0', '00000000000000000000.log');
+    const segmentWrites = writes.mock.calls.filter(([fd]) => fs.readlinkSync(`/proc/self/fd/${fd}`) === segmentPath);
+    // One write per group commit, not per publish; each is its own sync (O_DSYNC) or is followed by one.
+    expect(segmentWrites.length).toBeGreaterThanOrEqual(1);
+    expect(segmentWrites.length).toBeLessThanOrEqual(4);
+    const fd = segmentWrites[0]![0];
+    const synced = (openFlags(fd) & oDsync) !== 0;
+    if (!synced) expect(syncs.mock.calls.filter(([f]) => f === fd).length).toBe(segmentWrites.length);
+    else expect(syncs).not.toHaveBeenCalled();
+    await t.close();
+    // On disk: the first publish's batch, then one batch per commit.
+    expect(batchesIn(segmentPath)).toBe(1 + segmentWrites.length);
+  });
+
+  it('with fsync interval, acknowledges before the sync and syncs on the timer, without waiting for close', async () => {
+    const t = transport({ fsync: 'interval', fsyncIntervalMs: 300 });
+    await t.publish([record('interval.t', 0)]);
+    await new Promise((resolve) => setTimeout(resolve, 400)); // the first publish's sync is done
+    const syncs = jest.spyOn(fs, 'fdatasync');
+    await Promise.all(Array.from({ length: 100 }, (_, n) => t.publish([record('interval.t', n + 1)])));
+    const segmentPath = join(dir, 'interval.t', '0', '00000000000000000000.log');
+    const segmentSyncs = (): number => syncs.mock.calls.filter(([fd]) => fs.readlinkSync(`/proc/self/fd/${fd}`) === segmentPath).length;
+    // Acknowledged at once: the timer has not yet come round (300 ms) when the publishes resolve.
+    expect(segmentSyncs()).toBe(0);
+    expect(await until(() => segmentSyncs() > 0, 5000)).toBe(true);
+    // Nothing written since: the next rounds of the timer do not sync again.
+    const after = segmentSyncs();
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(segmentSyncs()).toBe(after);
+  });
+
+  it('never syncs on a timer with fsync never', async () => {
+    const t = transport({ fsync: 'never', fsyncIntervalMs: 10 });
+    const syncs = jest.spyOn(fs, 'fdatasync');
+    await Promise.all(Array.from({ length: 100 }, (_, n) => t.publish([record('never.t', n)])));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(syncs).not.toHaveBeenCalled();
+  });
+
+  it('wakes a consumer waiting at the tail by the append: no reads while it waits', async () => {
+    const t = transport();
+    const subscription = await t.subscribe('wake.t', { group: 'g', start: 'latest', maxInFlight: 10, ackTimeoutMs: 30_000 });
+    const iterator = subscription[Symbol.asyncIterator]();
+    const next = iterator.next();
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the consumer reaches the tail and waits
+    const reads = jest.spyOn(LogPartition.prototype, 'read');
+    const fileReads = jest.spyOn(fs, 'read');
+    let settled = false;
+    void next.then(() => (settled = true));
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(settled).toBe(false);
+    expect(reads).not.toHaveBeenCalled();
+    expect(fileReads).not.toHaveBeenCalled();
+    await t.publish([record('wake.t', 1)]);
+    const first = await next;
+    expect(first.done).toBe(false);
+    if (!first.done) {
+      expect(first.value.id).toBe('id-1');
+      first.value.ack();
+    }
+    // The append woke it: one read, from the tail cache, not from the file.
+    expect(reads.mock.calls.length).toBeGreaterThanOrEqual(1);
+    expect(reads.mock.calls.length).toBeLessThanOrEqual(2);
+    expect(fileReads).not.toHaveBeenCalled();
+    await iterator.return?.();
+  });
+});

@@ -14,6 +14,9 @@ describeTransportConformance(
   {
     create: async () => new LogTransport({ dir: join(root, String(++n)) }),
     reopen: async (closed: Transport) => new LogTransport({ ...(closed as LogTransport).options }),
+    replay: async (transport, topic, group, to) => {
+      await (transport as LogTransport).resetGroup(topic, group, to === 'earliest' ? { position: 'earliest' } : to);
+    },
     cleanup: async () => rmSync(root, { recursive: true, force: true }),
   },
 );

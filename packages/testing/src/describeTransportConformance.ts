@@ -10,9 +10,17 @@ export interface ConformanceHarness {
   create(): Promise<Transport>;
   /** A new transport over the storage of one that was closed: required when `persistent`. */
   reopen?(closed: Transport): Promise<Transport>;
+  /**
+   * Moves `group` of `topic` back, to its earliest record or to the first record at or after a
+   * time (ms since the epoch): required when `replay`.
+   */
+  replay?(transport: Transport, topic: string, group: string, to: ReplayTarget): Promise<void>;
   /** Called once after all cases. */
   cleanup?(): Promise<void>;
 }
+
+/** Where the replay case moves a group. */
+export type ReplayTarget = 'earliest' | { readonly timestamp: number };
 
 export interface ConformanceFeatures extends TransportFeatures {
   /** The largest payload the transport must carry (default 1 MiB, the runtime's default limit). */
@@ -319,6 +327,34 @@ export function describeTransportConformance(name: string, features: Conformance
       for (let n = 0; n < 100; n++) if (!acked.some((d) => numberOf(d) === n)) expect(restNumbers.has(n)).toBe(true);
       const everything = await new Receiver(await second.subscribe(topic, options({ group: 'newcomer' }))).take(100, { ack: true });
       expect(everything).toHaveLength(100);
+    });
+
+    when(features.replay)('moves a group back to replay what it consumed: from the earliest record and from a time', async () => {
+      if (!harness.replay) throw new Error('a transport with replay must provide harness.replay');
+      const t = await transport();
+      const topic = freshTopic('replay');
+      const base = Date.now() - 60_000;
+      await t.publish(Array.from({ length: 6 }, (_, n) => makeRecord(topic, n, { timestamp: base + n * 1000 })));
+      const group = options({ group: 'replayer' });
+      const first = new Receiver(await t.subscribe(topic, group));
+      expect((await first.take(6, { ack: true })).map(numberOf)).toEqual([0, 1, 2, 3, 4, 5]);
+      await first.subscription.drain();
+      // Consumed and acked: the group has nothing more.
+      const idle = new Receiver(await t.subscribe(topic, group));
+      expect(await idle.next(300)).toBeUndefined();
+      await idle.subscription.drain();
+
+      await harness.replay(t, topic, group.group, 'earliest');
+      const again = new Receiver(await t.subscribe(topic, group));
+      expect((await again.take(6, { ack: true })).map(numberOf)).toEqual([0, 1, 2, 3, 4, 5]);
+      await again.subscription.drain();
+
+      await harness.replay(t, topic, group.group, { timestamp: base + 3000 });
+      const fromTime = new Receiver(await t.subscribe(topic, group));
+      expect((await fromTime.take(6, { ack: true, timeoutMs: 1000 })).map(numberOf)).toEqual([3, 4, 5]);
+      // Another group was not moved.
+      const other = new Receiver(await t.subscribe(topic, options({ group: 'bystander' })));
+      expect((await other.take(6, { ack: true, timeoutMs: 1000 })).map(numberOf)).toEqual([0, 1, 2, 3, 4, 5]);
     });
   });
 }

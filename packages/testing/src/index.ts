@@ -1,5 +1,5 @@
 export { describeTransportConformance } from './describeTransportConformance.js';
-export type { ConformanceFeatures, ConformanceHarness } from './describeTransportConformance.js';
+export type { ConformanceFeatures, ConformanceHarness, ReplayTarget } from './describeTransportConformance.js';
 export { Receiver } from './receive.js';
 export { makeRecord, numberOf } from './makeRecord.js';
 export { NatsServer } from './nats/NatsServer.js';

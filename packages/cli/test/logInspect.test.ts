@@ -30,12 +30,12 @@ describe('hopbus log topics / describe / groups / tail', () => {
 
   it('topics --json prints the descriptions', async () => {
     const result = await runCli(['log', 'topics', dir, '--json']);
-    const topics = JSON.parse(result.stdout) as { name: string; records: number; retention: { bytes: number | null } }[];
+    const topics = JSON.parse(result.stdout) as { name: string; records: number; retention: { maxBytes: number | null } }[];
     expect(topics.map((t) => [t.name, t.records])).toEqual([
       ['audit', 1],
       ['orders.placed', 8],
     ]);
-    expect(topics[0]!.retention.bytes).toBeNull(); // no cap: Infinity is not JSON
+    expect(topics[0]!.retention.maxBytes).toBeNull(); // no cap: Infinity is not JSON
   });
 
   it('describe shows partitions, offsets, bytes, oldest record and retention', async () => {

@@ -1,6 +1,8 @@
 import { HopbusError } from '@hopbus/core';
 import { readAllGroupOffsets } from './groupOffsetsFile.js';
 import { readRetention } from './retentionFile.js';
+import type { StoredRetention } from './retentionFile.js';
+import { retentionOf } from './LogOptions.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogRecord } from './LogRecord.js';
 import type { StoredRecord } from './StoredRecord.js';
@@ -29,7 +31,7 @@ export interface TopicDescription {
    * The retention of the bus that last opened the dir (`source: 'owner'`), or, when none was
    * recorded, the options this inspector was opened with (`source: 'inspector'`).
    */
-  readonly retention: { readonly ms: number; readonly bytes: number; readonly source: 'owner' | 'inspector' };
+  readonly retention: { readonly maxAgeMs: number; readonly maxBytes: number; readonly source: 'owner' | 'inspector' };
 }
 
 export interface GroupDescription {
@@ -58,13 +60,11 @@ export interface ReadOptions {
  * was complete on disk when it was opened (`refresh()` by opening a new one).
  */
 export class LogInspector {
-  private readonly retention: TopicDescription['retention'];
+  private readonly retention: { readonly policies: StoredRetention; readonly source: 'owner' | 'inspector' };
 
   private constructor(private readonly store: LogStore) {
     const stored = readRetention(store.dir);
-    this.retention = stored
-      ? { ...stored, source: 'owner' }
-      : { ms: store.options.retentionMs, bytes: store.options.retentionBytes, source: 'inspector' };
+    this.retention = stored ? { policies: stored, source: 'owner' } : { policies: store.options.retention, source: 'inspector' };
   }
 
   /** Opens `dir` read-only. Sealed segments are checked from their last index entry on (`verifyOnOpen: 'full'` checks all). */
@@ -94,7 +94,7 @@ export class LogInspector {
       records: partitions.reduce((sum, p) => sum + p.endOffset - p.startOffset, 0),
       bytes: partitions.reduce((sum, p) => sum + p.bytes, 0),
       oldestTimestamp: oldest.length > 0 ? Math.min(...oldest) : undefined,
-      retention: this.retention,
+      retention: { ...retentionOf(this.retention.policies, name), source: this.retention.source },
     };
   }
 

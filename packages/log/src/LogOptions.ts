@@ -24,12 +24,8 @@ export interface LogOptions {
   readonly segmentBytes?: number;
   /** ... or once its first record is older than this (default 7 days). */
   readonly segmentMs?: number;
-  /** Whole sealed segments whose newest record is older than this are deleted (default 7 days). */
-  readonly retentionMs?: number;
-  /** Per partition: the oldest sealed segments are deleted while the partition holds more (default: no cap). */
-  readonly retentionBytes?: number;
-  /** How often the background sweep applies retention (default 60 s). */
-  readonly retentionCheckIntervalMs?: number;
+  /** How long and how much each topic keeps (default: 7 days, no size cap), applied by a background sweep. */
+  readonly retention?: RetentionOptions;
   /** One index entry at most every this many bytes of log (default 4 KiB). */
   readonly indexIntervalBytes?: number;
   /** Batches written by one group commit are cut at this size (default 1 MiB; a bigger record gets its own batch). */
@@ -61,13 +57,43 @@ export interface LogOptions {
   readonly onRecovery?: (event: RecoveryEvent) => void;
 }
 
+/**
+ * What a topic keeps. Retention deletes whole sealed segments, oldest first, never the segment
+ * being written, so a topic may hold up to one segment per partition more than asked.
+ */
+export interface RetentionPolicy {
+  /** Sealed segments whose newest record is older than this are deleted (default 7 days). */
+  readonly maxAgeMs?: number;
+  /** The most a topic keeps on disk, all its partitions together (default: no cap). */
+  readonly maxBytes?: number;
+}
+
+export interface RetentionOptions extends RetentionPolicy {
+  /** Per topic name: overrides `maxAgeMs` and `maxBytes` for that topic (a field left out keeps the log's). */
+  readonly topics?: Readonly<Record<string, RetentionPolicy>>;
+  /** How often the background sweep applies retention (default 60 s). */
+  readonly checkIntervalMs?: number;
+}
+
+/** A topic's retention with defaults applied; `maxBytes` is Infinity for no cap. */
+export interface TopicRetention {
+  readonly maxAgeMs: number;
+  readonly maxBytes: number;
+}
+
+export interface ResolvedRetention extends TopicRetention {
+  readonly topics: Readonly<Record<string, TopicRetention>>;
+  readonly checkIntervalMs: number;
+}
+
 export interface RecoveryEvent {
   readonly kind: 'truncated' | 'index_rebuilt' | 'group_reset' | 'stale_lock';
   readonly file: string;
   readonly detail: string;
 }
 
-export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRecovery' | 'tailCacheBytes'>> & {
+export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRecovery' | 'tailCacheBytes' | 'retention'>> & {
+  readonly retention: ResolvedRetention;
   /** Shared by every partition of the log. */
   readonly tailCache: TailCacheBudget;
   readonly partitions: number | Readonly<Record<string, number>>;
@@ -93,10 +119,39 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
   return value;
 }
 
+/** Options of earlier versions, and what replaced each. */
+const replacedOptions: Readonly<Record<string, string>> = {
+  retentionMs: 'retention: { maxAgeMs }',
+  retentionBytes: 'retention: { maxBytes } (a cap per topic, all partitions together)',
+  retentionCheckIntervalMs: 'retention: { checkIntervalMs }',
+};
+
+function resolveRetention(retention: RetentionOptions): ResolvedRetention {
+  const maxAgeMs = positive('retention.maxAgeMs', retention.maxAgeMs, 7 * day);
+  const maxBytes = positive('retention.maxBytes', retention.maxBytes, Number.POSITIVE_INFINITY);
+  const topics: Record<string, TopicRetention> = {};
+  for (const [name, policy] of Object.entries(retention.topics ?? {})) {
+    topics[name] = {
+      maxAgeMs: positive(`retention.topics['${name}'].maxAgeMs`, policy.maxAgeMs, maxAgeMs),
+      maxBytes: positive(`retention.topics['${name}'].maxBytes`, policy.maxBytes, maxBytes),
+    };
+  }
+  return { maxAgeMs, maxBytes, topics, checkIntervalMs: positive('retention.checkIntervalMs', retention.checkIntervalMs, 60_000) };
+}
+
+/** The retention of topic `name`: its own, or the log's. */
+export function retentionOf(retention: TopicRetention & { readonly topics: Readonly<Record<string, TopicRetention>> }, name: string): TopicRetention {
+  const { maxAgeMs, maxBytes } = Object.hasOwn(retention.topics, name) ? retention.topics[name]! : retention;
+  return { maxAgeMs, maxBytes };
+}
+
 /** Applies defaults and checks every option; throws `config` naming the bad one. */
 export function resolveLogOptions(options: LogOptions, readOnly = false): ResolvedLogOptions {
   if (typeof options.dir !== 'string' || options.dir.length === 0) {
     throw new HopbusError('config', "The log transport needs a data dir: use 'log:./.hopbus' or new LogTransport({ dir }).");
+  }
+  for (const [name, replacement] of Object.entries(replacedOptions)) {
+    if (name in options) throw new HopbusError('config', `Log option ${name} is no longer read: use ${replacement}.`);
   }
   const fsync = options.fsync ?? 'always';
   if (fsync !== 'always' && fsync !== 'interval' && fsync !== 'never') {
@@ -124,9 +179,7 @@ export function resolveLogOptions(options: LogOptions, readOnly = false): Resolv
     fsyncIntervalMs: positive('fsyncIntervalMs', options.fsyncIntervalMs, 100),
     segmentBytes: Math.min(positive('segmentBytes', options.segmentBytes, 64 * 1024 * 1024), 2 ** 31),
     segmentMs: positive('segmentMs', options.segmentMs, 7 * day),
-    retentionMs: positive('retentionMs', options.retentionMs, 7 * day),
-    retentionBytes: positive('retentionBytes', options.retentionBytes, Number.POSITIVE_INFINITY),
-    retentionCheckIntervalMs: positive('retentionCheckIntervalMs', options.retentionCheckIntervalMs, 60_000),
+    retention: resolveRetention(options.retention ?? {}),
     indexIntervalBytes: positive('indexIntervalBytes', options.indexIntervalBytes, 4096),
     maxBatchBytes: positive('maxBatchBytes', options.maxBatchBytes, 1024 * 1024),
     fetchBytes: positive('fetchBytes', options.fetchBytes, 1024 * 1024),

@@ -436,25 +436,17 @@ export class LogPartition {
 
   // ---------------------------------------------------------------- retention
 
-  /**
-   * Deletes whole sealed segments, oldest first, whose newest record is older than `now -
-   * retentionMs`, or while the partition holds more than retentionBytes. The active segment
-   * is never deleted. Resolves to the number of segments deleted.
-   */
-  applyRetention(now: number): number {
-    let deleted = 0;
-    let bytes = this.bytes;
-    while (this.segments.length > 1) {
-      const oldest = this.segments[0]!;
-      const expired = oldest.maxTimestamp < now - this.options.retentionMs && oldest.size > 0;
-      const tooBig = bytes > this.options.retentionBytes;
-      if (!expired && !tooBig) break;
-      this.segments.shift();
-      bytes -= oldest.size;
-      oldest.delete();
-      deleted++;
-    }
-    return deleted;
+  /** The oldest sealed segment (retention may delete it), or undefined when only the active one is left. */
+  get oldestSealed(): { readonly maxTimestamp: number; readonly size: number } | undefined {
+    return this.segments.length > 1 ? this.segments[0] : undefined;
+  }
+
+  /** Deletes the oldest sealed segment, if any (never the active one); resolves to the bytes freed. */
+  deleteOldestSealed(): number {
+    if (this.segments.length < 2) return 0;
+    const oldest = this.segments.shift()!;
+    oldest.delete();
+    return oldest.size;
   }
 
   // ---------------------------------------------------------------- close

@@ -6,7 +6,8 @@ import { HopbusError, validateTopicName } from '@hopbus/core';
 import { DirLock } from './DirLock.js';
 import { dirMode, makeDirDurable } from './fileIo.js';
 import type { LogOptions, ResolvedLogOptions } from './LogOptions.js';
-import { resolveLogOptions } from './LogOptions.js';
+import { resolveLogOptions, retentionOf } from './LogOptions.js';
+import { applyRetention } from './applyRetention.js';
 import { LogTopic, topicMetaFile } from './LogTopic.js';
 import { writeRetention } from './retentionFile.js';
 
@@ -47,7 +48,7 @@ export class LogStore {
       for (const name of store.topicNamesOnDisk()) await store.topic(name, false);
       if (!resolved.readOnly) {
         await store.checkGroups();
-        writeRetention(dir, { ms: resolved.retentionMs, bytes: resolved.retentionBytes });
+        writeRetention(dir, resolved.retention);
       }
     } catch (error) {
       await store.close();
@@ -131,10 +132,10 @@ export class LogStore {
     }
   }
 
-  /** Applies retention to every partition now; resolves to the segments deleted. */
+  /** Applies each topic's retention now; returns the number of segments deleted. */
   applyRetention(now = Date.now()): number {
     let deleted = 0;
-    for (const topic of this.topics.values()) for (const partition of topic.partitions) deleted += partition.applyRetention(now);
+    for (const topic of this.topics.values()) deleted += applyRetention(topic.partitions, retentionOf(this.options.retention, topic.name), now);
     return deleted;
   }
 
@@ -146,7 +147,7 @@ export class LogStore {
   }
 
   private startTimers(): void {
-    const retention = setInterval(() => this.applyRetention(), this.options.retentionCheckIntervalMs);
+    const retention = setInterval(() => this.applyRetention(), this.options.retention.checkIntervalMs);
     retention.unref();
     this.timers.push(retention);
     if (this.options.fsync === 'interval') {

@@ -11,7 +11,7 @@ function dirOfUrl(url: URL | string): string {
 }
 
 export { LogTransport } from './LogTransport.js';
-export type { LogOptions, FsyncPolicy, RecoveryEvent } from './LogOptions.js';
+export type { LogOptions, FsyncPolicy, RecoveryEvent, RetentionOptions, RetentionPolicy } from './LogOptions.js';
 export { CorruptLogError } from './CorruptLogError.js';
 export type { GroupResetTarget } from './resolveResetTarget.js';
 export type { LogRecord } from './LogRecord.js';

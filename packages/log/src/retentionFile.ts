@@ -1,31 +1,48 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from './fileIo.js';
+import type { ResolvedRetention, TopicRetention } from './LogOptions.js';
 
 /** The retention a bus opened the dir with, kept in the dir so that tools can show it. */
-export interface StoredRetention {
-  readonly ms: number;
-  /** `null` on disk: no size cap. */
-  readonly bytes: number;
+export interface StoredRetention extends TopicRetention {
+  readonly topics: Readonly<Record<string, TopicRetention>>;
 }
 
 const fileName = '.retention.json';
 
-/** Written by the owning process on open (atomically; a lost write only means tools show defaults). */
-export function writeRetention(dir: string, retention: StoredRetention): void {
-  const bytes = Number.isFinite(retention.bytes) ? retention.bytes : null;
-  writeFileAtomicSync(join(dir, fileName), `${JSON.stringify({ ms: retention.ms, bytes })}\n`, false);
+/** Written by the owning process on open (atomically; a lost write only means tools show defaults). No cap is `null` on disk. */
+export function writeRetention(dir: string, retention: ResolvedRetention): void {
+  const stored = (policy: TopicRetention): { maxAgeMs: number; maxBytes: number | null } => ({
+    maxAgeMs: policy.maxAgeMs,
+    maxBytes: Number.isFinite(policy.maxBytes) ? policy.maxBytes : null,
+  });
+  const topics = Object.fromEntries(Object.entries(retention.topics).map(([name, policy]) => [name, stored(policy)]));
+  writeFileAtomicSync(join(dir, fileName), `${JSON.stringify({ version: 2, ...stored(retention), topics })}\n`, false);
 }
 
-/** What the last owner wrote, or undefined when nothing (or nothing readable) is there. */
+/** What the last owner wrote, or undefined when nothing (or nothing readable, or an older format) is there. */
 export function readRetention(dir: string): StoredRetention | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(join(dir, fileName), 'utf8')) as { ms?: unknown; bytes?: unknown };
-    if (typeof parsed.ms !== 'number' || !(parsed.ms > 0)) return undefined;
-    const bytes = parsed.bytes === null ? Infinity : parsed.bytes;
-    if (typeof bytes !== 'number' || !(bytes > 0)) return undefined;
-    return { ms: parsed.ms, bytes };
+    const parsed = JSON.parse(readFileSync(join(dir, fileName), 'utf8')) as { version?: unknown; topics?: unknown };
+    if (parsed.version !== 2) return undefined;
+    const log = policyOf(parsed);
+    if (!log || typeof parsed.topics !== 'object' || parsed.topics === null) return undefined;
+    const topics: Record<string, TopicRetention> = {};
+    for (const [name, value] of Object.entries(parsed.topics)) {
+      const policy = policyOf(value);
+      if (!policy) return undefined;
+      topics[name] = policy;
+    }
+    return { ...log, topics };
   } catch {
     return undefined;
   }
+}
+
+function policyOf(value: unknown): TopicRetention | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { maxAgeMs, maxBytes } = value as { maxAgeMs?: unknown; maxBytes?: unknown };
+  const bytes = maxBytes === null ? Number.POSITIVE_INFINITY : maxBytes;
+  if (typeof maxAgeMs !== 'number' || !(maxAgeMs > 0) || typeof bytes !== 'number' || !(bytes > 0)) return undefined;
+  return { maxAgeMs, maxBytes: bytes };
 }

@@ -191,29 +191,58 @@ describe('LogTransport engine', () => {
     await expect(wrong.publish([record('route.t', 1)])).rejects.toMatchObject({ code: 'config' });
   });
 
-  it('deletes whole sealed segments by age and by size in the background sweep, never the active one', async () => {
+  it('deletes whole sealed segments by age in the background sweep, never the active one, and keeps a topic that sets its own age', async () => {
     const old = Date.now() - 10 * 24 * 3600 * 1000;
-    const t = transport({ segmentBytes: 1024, retentionMs: 24 * 3600 * 1000, retentionCheckIntervalMs: 30 });
-    for (let n = 0; n < 60; n += 3) await t.publish(Array.from({ length: 3 }, (_, i) => record('ret.age', n + i, { timestamp: old })));
+    const t = transport({ segmentBytes: 1024, retention: { maxAgeMs: 24 * 3600 * 1000, checkIntervalMs: 30, topics: { 'ret.kept': { maxAgeMs: 30 * 24 * 3600 * 1000 } } } });
+    for (const topic of ['ret.age', 'ret.kept']) {
+      for (let n = 0; n < 60; n += 3) await t.publish(Array.from({ length: 3 }, (_, i) => record(topic, n + i, { timestamp: old })));
+    }
     const countLogs = (topic: string): number => readdirSync(join(dir, topic, '0')).filter((f) => f.endsWith('.log')).length;
     expect(countLogs('ret.age')).toBeGreaterThan(2);
+    const kept = countLogs('ret.kept');
     await new Promise((r) => setTimeout(r, 150));
     expect(countLogs('ret.age')).toBe(1); // only the active segment is left
+    expect(countLogs('ret.kept')).toBe(kept); // 10 days old, within its own 30
     const subscription = await t.subscribe('ret.age', options);
     const first = await subscription[Symbol.asyncIterator]().next();
     expect((first.value as { offset: number }).offset).toBeGreaterThan(0); // starts at the first retained record
-    await t.close();
+  });
 
-    const sized = transport({ segmentBytes: 1024, retentionBytes: 3000, retentionCheckIntervalMs: 30 });
-    for (let n = 0; n < 100; n += 3) await sized.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', n + i)));
+  it('caps a topic by its size over all its partitions, deleting the oldest sealed segments first', async () => {
+    const sized = transport({ segmentBytes: 1024, partitions: 2, retention: { maxBytes: 6000, checkIntervalMs: 30 } });
+    const base = Date.now();
+    // Partition 0 is written first, partition 1 after it: partition 0's segments are the oldest.
+    for (const partition of [0, 1]) {
+      const key = [...Array(50).keys()].map((k) => `k${k}`).find((k) => partitionForKey(k, 2) === partition)!;
+      for (let n = 0; n < 60; n += 3) {
+        await sized.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', partition * 1000 + n + i, { key, timestamp: base - 3_600_000 + partition * 60_000 + n })));
+      }
+    }
+    const before = { p0: readdirSync(join(dir, 'ret.size', '0')).length, p1: readdirSync(join(dir, 'ret.size', '1')).length };
     await new Promise((r) => setTimeout(r, 150));
     await sized.close();
     const inspector = await LogInspector.open(dir);
     const d = inspector.describeTopic('ret.size');
-    expect(d.bytes).toBeLessThanOrEqual(3000 + 1100);
-    expect(d.partitions[0]!.endOffset).toBe(102);
+    // The cap is on the topic, all partitions together (a partition's active segment is never deleted).
+    expect(d.bytes).toBeLessThanOrEqual(6000);
+    expect(d.bytes).toBeGreaterThan(6000 - 1100);
+    expect(d.partitions.map((p) => p.endOffset)).toEqual([60, 60]);
+    // Partition 0's records are older: it lost segments before partition 1 lost any.
     expect(d.partitions[0]!.startOffset).toBeGreaterThan(0);
+    expect(d.partitions[0]!.segments).toBeLessThan(before.p0 / 2);
+    expect(d.partitions[1]!.startOffset === 0 || d.partitions[0]!.segments === 1).toBe(true);
+    expect(d.retention).toEqual({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 6000, source: 'owner' });
+    expect(before.p1).toBeGreaterThan(2);
     await inspector.close();
+  });
+
+  it('refuses retention options of earlier versions and bad retention values, saying what to write', async () => {
+    const legacy = { retentionBytes: 1024 } as unknown as Partial<LogOptions>;
+    await expect(transport(legacy).connect()).rejects.toMatchObject({ code: 'config', message: expect.stringContaining('retention: { maxBytes }') });
+    await expect(transport({ retention: { topics: { 'a.b': { maxAgeMs: -1 } } } }).connect()).rejects.toMatchObject({
+      code: 'config',
+      message: expect.stringContaining("retention.topics['a.b'].maxAgeMs"),
+    });
   });
 
   it('resets a group to an offset and to a time (replay), in process and on a stopped dir', async () => {
@@ -256,18 +285,24 @@ describe('LogTransport engine', () => {
       ['desc.b', 2, 1, 2_000_000],
     ]);
     expect(topics[0]!.bytes).toBeGreaterThan(0);
-    expect(topics[0]!.retention.ms).toBe(7 * 24 * 3600 * 1000);
+    expect(topics[0]!.retention.maxAgeMs).toBe(7 * 24 * 3600 * 1000);
     expect(() => inspector.describeTopic('nope')).toThrow(expect.objectContaining({ code: 'not_found' }) as Error);
     await inspector.close();
   });
 
   it('shows tools the retention the owning bus ran with', async () => {
-    const t = transport({ retentionMs: 3 * 24 * 3600 * 1000, retentionBytes: 1024 * 1024 });
-    await t.publish([record('kept.a', 1)]);
+    const t = transport({ retention: { maxAgeMs: 3 * 24 * 3600 * 1000, maxBytes: 1024 * 1024, topics: { 'kept.b': { maxBytes: 4096 } } } });
+    await t.publish([record('kept.a', 1), record('kept.b', 2)]);
     await t.close();
     const inspector = await LogInspector.open(dir);
-    expect(inspector.describeTopic('kept.a').retention).toEqual({ ms: 3 * 24 * 3600 * 1000, bytes: 1024 * 1024, source: 'owner' });
+    expect(inspector.describeTopic('kept.a').retention).toEqual({ maxAgeMs: 3 * 24 * 3600 * 1000, maxBytes: 1024 * 1024, source: 'owner' });
+    expect(inspector.describeTopic('kept.b').retention).toEqual({ maxAgeMs: 3 * 24 * 3600 * 1000, maxBytes: 4096, source: 'owner' });
     await inspector.close();
+    // No owner recorded one (a dir written by an earlier version): the inspector's own options.
+    fs.rmSync(join(dir, '.retention.json'));
+    const own = await LogInspector.open(dir, { retention: { maxAgeMs: 1000 } });
+    expect(own.describeTopic('kept.b').retention).toEqual({ maxAgeMs: 1000, maxBytes: Infinity, source: 'inspector' });
+    await own.close();
   });
 
   it('creates files 0600 and folders 0700, and refuses topics that would leave the data dir', async () => {

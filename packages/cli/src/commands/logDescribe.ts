@@ -22,7 +22,7 @@ export function addLogDescribeCommand(log: Command, context: CliContext): void {
         out.write(jsonOf(d));
         return;
       }
-      const cap = Number.isFinite(d.retention.bytes) ? `${formatBytes(d.retention.bytes)} per partition` : 'no size cap';
+      const cap = Number.isFinite(d.retention.maxBytes) ? `at most ${formatBytes(d.retention.maxBytes)} for the topic` : 'no size cap';
       out.write(
         formatTable([
           ['topic', d.name],
@@ -30,7 +30,7 @@ export function addLogDescribeCommand(log: Command, context: CliContext): void {
           ['oldest', formatTime(d.oldestTimestamp)],
           [
             'retention',
-            `${formatDuration(d.retention.ms)}, ${cap} ${d.retention.source === 'owner' ? "(as set by the bus that last opened the dir)" : '(engine defaults: no bus recorded its own)'}`,
+            `${formatDuration(d.retention.maxAgeMs)}, ${cap} ${d.retention.source === 'owner' ? "(as set by the bus that last opened the dir)" : '(engine defaults: no bus recorded its own)'}`,
           ],
         ]),
       );

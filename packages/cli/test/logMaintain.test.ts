@@ -72,6 +72,32 @@ describe('hopbus log verify / repair', () => {
       remove();
     }
   });
+
+  it('repair draws a bar while it repairs, then one while it verifies, erasing each', async () => {
+    const { dir, remove } = tempDir('repair-tty');
+    try {
+      await writeLog(dir, hundredRecords, { segmentBytes: 1024 });
+      // The bar counts work as long once 300 ms have passed since it was made: a clock that moves
+      // a second at each reading makes every update of this repair late enough to draw.
+      let now = Date.now();
+      const clock = jest.spyOn(Date, 'now').mockImplementation(() => (now += 1000));
+      let result;
+      try {
+        result = await runCli(['log', 'repair', dir], { stderrIsTTY: true });
+      } finally {
+        clock.mockRestore();
+      }
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe('nothing to repair; the log verifies clean\n');
+      const draws = result.stderr.split('\r').filter((text) => text !== '');
+      for (const draw of draws) expect(draw).toMatch(/^((repairing|verifying) \[[= ]{30}\] +\d+% .*)?\x1b\[K$/);
+      const phases = draws.map((draw) => draw.split(' ')[0]!).filter((label, i, all) => i === 0 || label !== all[i - 1]);
+      expect(phases).toEqual(['repairing', '\x1b[K', 'verifying', '\x1b[K']);
+      expect(result.stderr).toMatch(/\rrepairing \[={30}\] 100% /);
+    } finally {
+      remove();
+    }
+  });
 });
 
 describe('hopbus log replay', () => {

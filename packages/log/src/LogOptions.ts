@@ -99,6 +99,8 @@ export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRec
   readonly partitions: number | Readonly<Record<string, number>>;
   readonly onRecovery: (event: RecoveryEvent) => void;
   readonly readOnly: boolean;
+  /** Told, as open checks segments, how many more bytes of `file` it has read, trusted or cut: each segment's calls add up to its size. */
+  readonly onBytesChecked?: (file: string, bytes: number) => void;
 };
 
 const day = 24 * 60 * 60 * 1000;

@@ -30,11 +30,12 @@ export class LogStore {
   ) {}
 
   /**
-   * Opens the store: takes the lock (writable), then opens and recovers every topic on disk.
+   * Opens the store: takes the lock (writable), then opens and recovers every topic on disk,
+   * telling `onBytesChecked` how far the check of the segments got (for a progress bar).
    * Rejects with `locked`, `corrupt_log` (CorruptLogError) or `config`; the lock is released on failure.
    */
-  static async open(options: LogOptions, mode: { readOnly?: boolean } = {}): Promise<LogStore> {
-    const resolved = resolveLogOptions(options, mode.readOnly ?? false);
+  static async open(options: LogOptions, mode: { readOnly?: boolean; onBytesChecked?: (file: string, bytes: number) => void } = {}): Promise<LogStore> {
+    const resolved: ResolvedLogOptions = { ...resolveLogOptions(options, mode.readOnly ?? false), onBytesChecked: mode.onBytesChecked };
     const dir = resolve(resolved.dir);
     let lock: DirLock | undefined;
     if (!resolved.readOnly) {

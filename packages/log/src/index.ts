@@ -20,5 +20,5 @@ export type { GroupDescription, PartitionDescription, ReadOptions, TopicDescript
 export { verifyLog } from './verifyLog.js';
 export type { LogProblem, VerifyProgress, VerifyReport } from './verifyLog.js';
 export { repairLog } from './repairLog.js';
-export type { RepairReport } from './repairLog.js';
+export type { RepairProgress, RepairReport } from './repairLog.js';
 export { resetGroup } from './resetGroup.js';

@@ -12,7 +12,8 @@ import { Segment, segmentName } from './Segment.js';
  * Opens the segment of `dir` starting at `baseOffset` and checks it: from its last trustworthy
  * index entry (verifyOnOpen 'tail') or from the start, every batch's CRC. A torn or bad tail is
  * cut (a bad batch in a sealed segment fails with CorruptLogError unless onCorruption is
- * 'truncate'); an index that does not match what the scan found is rewritten.
+ * 'truncate'); an index that does not match what the scan found is rewritten. Tells
+ * `onBytesChecked` as it goes, its calls adding up to the file's size.
  */
 export async function recoverSegment(dir: string, baseOffset: number, sealed: boolean, options: ResolvedLogOptions, syncWrites: boolean): Promise<Segment> {
   const path = join(dir, `${segmentName(baseOffset)}.log`);
@@ -30,7 +31,13 @@ export async function recoverSegment(dir: string, baseOffset: number, sealed: bo
     }
   }
   if (from === 0) segment.clearIndex(); // the scan from the start sets the timestamps itself
-  const scan = await scanSegment(segment, from, expected, fileSize, options.indexIntervalBytes);
+  let unchecked = fileSize;
+  const checked = (bytes: number): void => {
+    unchecked -= bytes;
+    options.onBytesChecked?.(path, bytes);
+  };
+  if (from > 0) checked(from);
+  const scan = await scanSegment(segment, from, expected, fileSize, options.indexIntervalBytes, checked);
   if (scan.problem) {
     const { position, reason } = scan.problem;
     if (options.readOnly) {
@@ -52,6 +59,7 @@ export async function recoverSegment(dir: string, baseOffset: number, sealed: bo
     }
   }
   segment.indexFileBytes = wanted.byteLength;
+  if (unchecked > 0) checked(unchecked); // what the scan stopped at: cut, or shown as incomplete (read-only)
   if (segment.firstTimestamp !== undefined) segment.createdAt = Math.min(segment.createdAt, segment.firstTimestamp);
   return segment;
 }

@@ -1,5 +1,6 @@
 import { relative } from 'node:path';
 import type { Command } from 'commander';
+import type { RepairProgress } from '@hopbus/log';
 import { repairLog } from '@hopbus/log';
 import type { CliContext } from '../CliContext.js';
 import { ProgressBar } from '../log/ProgressBar.js';
@@ -10,7 +11,7 @@ import { corruptExitCode } from './logVerify.js';
  * `hopbus log repair <dir>`: cuts each corrupt segment at its last valid batch, rebuilds indexes,
  * resets groups with damaged offsets to the earliest record, then verifies. Takes the dir's lock,
  * so it refuses (`locked`, naming the owner's pid) while a bus runs there. Exits 2 when the log is
- * still corrupt afterwards.
+ * still corrupt afterwards. On a terminal, each pass (repairing, verifying) draws its own bar.
  */
 export function addLogRepairCommand(log: Command, context: CliContext): void {
   log
@@ -19,10 +20,20 @@ export function addLogRepairCommand(log: Command, context: CliContext): void {
     .argument('<dir>', 'the log data dir')
     .action(async (dir: string) => {
       const root = requireLogDir(dir);
-      const bar = new ProgressBar(context.io.stderr, 'checking');
+      let phase: RepairProgress['phase'] = 'repairing';
+      let bar = new ProgressBar(context.io.stderr, phase);
       let report;
       try {
-        report = await repairLog(root, { onProgress: (p) => bar.update(p.bytesDone, p.bytesTotal, relative(root, p.file)) });
+        report = await repairLog(root, {
+          onProgress: (p) => {
+            if (p.phase !== phase) {
+              bar.done();
+              phase = p.phase;
+              bar = new ProgressBar(context.io.stderr, phase);
+            }
+            bar.update(p.bytesDone, p.bytesTotal, relative(root, p.file));
+          },
+        });
       } finally {
         bar.done();
       }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { HopbusError, PartlyPublishedError, resolveTransport } from '@hopbus/core';
+import { createBus, HopbusError, PartlyPublishedError, resolveTransport, silentLogger, topic } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { LogInspector, LogTransport, resetGroup } from '@hopbus/log';
 import type { LogOptions } from '@hopbus/log';
@@ -329,6 +329,12 @@ describe('LogTransport engine', () => {
     expect(resolved).toBeInstanceOf(LogTransport);
     expect((resolved as LogTransport).options.dir).toBe(dir);
     await resolved.close();
+    // HOPBUS_TRANSPORT picks the log in place of the configured transport.
+    const bus = await createBus({ transport: 'memory:', env: { HOPBUS_TRANSPORT: `log:${join(dir, 'from-env')}` }, logger: silentLogger });
+    expect(bus.transport).toBeInstanceOf(LogTransport);
+    await bus.publish(topic<{ n: number }>('env.t'), { n: 1 });
+    await bus.stop();
+    expect(readdirSync(join(dir, 'from-env', 'env.t', '0'))).toContain('00000000000000000000.log');
   });
 
   it('redelivers a nacked record on time when the wall clock steps back', async () => {

@@ -475,6 +475,20 @@ describe('the bus', () => {
   });
 });
 
+describe('publishing to something that is not a topic', () => {
+  it('rejects with invalid_topic, saying to declare the topic with topic()', async () => {
+    const bus = await createBus({ transport: 'memory:', env: {}, ...quiet });
+    const publish = bus.publish.bind(bus) as (t: unknown, payload: unknown) => Promise<void>;
+    const publishBatch = bus.publishBatch.bind(bus) as (t: unknown, messages: unknown[]) => Promise<void>;
+    await expect(publish('orders.placed', { n: 1 })).rejects.toMatchObject({
+      code: 'invalid_topic',
+      message: 'bus.publish takes a topic made with topic(), got the string "orders.placed". Declare it once and share it: const t = topic("orders.placed"); then bus.publish(t, ...).',
+    });
+    await expect(publishBatch(undefined, [{ payload: 1 }])).rejects.toMatchObject({ code: 'invalid_topic', message: expect.stringContaining('got undefined') });
+    await bus.stop();
+  });
+});
+
 describe('choosing the transport', () => {
   it('lets HOPBUS_TRANSPORT override a configured URL', async () => {
     const bus = await createBus({ transport: 'log:./never', env: { HOPBUS_TRANSPORT: 'memory:' }, ...quiet });

@@ -1,6 +1,7 @@
 import { Container } from 'inversify';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
+import { checkIsTopic } from '../topic/checkIsTopic.js';
 import { Tracing } from '../tracing/Tracing.js';
 import type { TracingOptions } from '../tracing/TracingOptions.js';
 import type { OutgoingRecord, Transport } from '../transport/Transport.js';
@@ -74,6 +75,7 @@ export class Bus {
 
   /** One transport call for many messages of one topic; they share one timestamp. */
   async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
+    checkIsTopic(topic as Topic<unknown>, 'bus.publishBatch');
     this.gathering.flush(); // publish() calls made before this one go first
     const created = this.records.createAll(topic, messages, currentCause.getStore(), now());
     await this.send(created instanceof Promise ? await created : created);
@@ -127,6 +129,7 @@ export class Bus {
    */
   private readonly publishCaused = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {
     try {
+      checkIsTopic(topic as Topic<unknown>, 'bus.publish');
       if (this.tracing.isOff()) {
         const validated = validatePayload(topic.name, topic.schema, payload);
         return validated instanceof Promise

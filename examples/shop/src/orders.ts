@@ -7,3 +7,8 @@ export const todaysOrders: readonly OrderPlaced[] = [
   { orderId: 'o-1003', customer: 'Nemo', email: 'nemo@example.com', address: '1 Deep Street, Atlantis', items: 3, total: 77 },
   { orderId: 'o-1004', customer: 'Linus', email: 'linus@example.com', address: '3 Kernel Road, Helsinki', items: 5, total: 120 },
 ];
+
+/** `count` orders: today's four, then the same customers order again under the next ids (o-1005, o-1006, ...). */
+export function ordersOfTheDay(count: number): OrderPlaced[] {
+  return Array.from({ length: count }, (_, i) => ({ ...todaysOrders[i % todaysOrders.length]!, orderId: `o-${1001 + i}` }));
+}

@@ -43,6 +43,21 @@ describe('publish() calls of one synchronous run', () => {
     await bus.stop();
   });
 
+  it('are sent in parts of 512 when a run makes more calls, the first parts before the run ends', async () => {
+    const { transport, calls } = watched();
+    const bus = await createBus({ transport, ...quiet });
+    const T = topic<{ n: number }>('gather.long');
+    await bus.publish(T, { n: -1 }); // connects
+    calls.length = 0;
+    const published: Promise<void>[] = [];
+    for (let n = 0; n < 1200; n++) published.push(bus.publish(T, { n }));
+    expect(calls.map((call) => call.length)).toEqual([512, 512]); // still in the run: the transport already works on these
+    await Promise.all(published);
+    expect(calls.map((call) => call.length)).toEqual([512, 512, 176]);
+    expect(calls.flat()).toEqual(Array.from({ length: 1200 }, (_, n) => `{"n":${n}}`));
+    await bus.stop();
+  });
+
   it('fail one by one: a payload that cannot be encoded or is too large fails its own call only', async () => {
     const { transport, calls } = watched();
     const bus = await createBus({ transport, maxMessageBytes: 32, ...quiet });

@@ -2,10 +2,8 @@ import fs from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutgoingRecord } from '@hopbus/core';
-import { LogTransport } from '@hopbus/log';
-import type { LogOptions } from '@hopbus/log';
 import { LogPartition } from '../src/LogPartition.js';
-import { tempDir } from './support/tempDir.js';
+import { transportsPerTest } from './support/transportsPerTest.js';
 
 /** Linux's O_DSYNC in the octal flags of /proc/self/fdinfo. */
 const oDsync = 0o10000;
@@ -40,20 +38,11 @@ function until(condition: () => boolean, timeoutMs: number): Promise<boolean> {
 }
 
 describe('the log write path', () => {
+  const logs = transportsPerTest('write-path');
+  const transport = logs.transport;
   let dir: string;
-  let remove: () => void;
-  const open: LogTransport[] = [];
-  const transport = (extra: Partial<LogOptions> = {}): LogTransport => {
-    const t = new LogTransport({ dir, ...extra });
-    open.push(t);
-    return t;
-  };
-  beforeEach(() => ({ dir, remove } = tempDir('write-path')));
-  afterEach(async () => {
-    jest.restoreAllMocks();
-    for (const t of open.splice(0)) await t.close();
-    remove();
-  });
+  beforeEach(() => (dir = logs.dir()));
+  afterEach(() => jest.restoreAllMocks());
 
   it('group-commits 1,000 concurrent publishes into a few synced writes under fsync always', async () => {
     const t = transport({ fsync: 'always' });

@@ -47,6 +47,18 @@ describe('hopbus log topics / describe / groups / tail', () => {
     expect(json.partitions[0]!.endOffset).toBe(8);
   });
 
+  it('describe shows the retention a topic of its own was given', async () => {
+    const own = tempDir('inspect-retention');
+    try {
+      await writeLog(own.dir, [record('metrics', 0)], { retention: { maxAgeMs: 3_600_000, topics: { metrics: { maxBytes: 512 * 1024 * 1024 } } } });
+      const result = await runCli(['log', 'describe', own.dir, 'metrics']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/\nretention\s+1 hour, at most 512.0 MiB for the topic \(as set by the bus that last opened the dir\)\n/);
+    } finally {
+      own.remove();
+    }
+  });
+
   it('groups shows the committed offset and lag per partition', async () => {
     const result = await runCli(['log', 'groups', dir]);
     expect(result.code).toBe(0);

@@ -53,7 +53,11 @@ export interface LogOptions {
    * log; corruption deeper in is still found when a consumer reads it, never skipped).
    */
   readonly verifyOnOpen?: 'full' | 'tail';
-  /** Told what open repaired: a torn tail cut, an index rebuilt. */
+  /**
+   * Told what open repaired: a torn tail cut, an index rebuilt, a group reset, a stale lock taken
+   * over. Default: a line on stderr for what may have dropped records (a cut, a group sent back),
+   * nothing for the rest.
+   */
   readonly onRecovery?: (event: RecoveryEvent) => void;
 }
 
@@ -119,6 +123,11 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
     throw new HopbusError('config', `Log option ${name} must be a number of bytes, 0 or more, got ${String(value)}.`);
   }
   return value;
+}
+
+/** The default onRecovery: says on stderr when open cut records or sent a group back. */
+function warnOfLoss(event: RecoveryEvent): void {
+  if (event.kind === 'truncated' || event.kind === 'group_reset') console.warn(`hopbus log: ${event.file}: ${event.detail}`);
 }
 
 /** Options of earlier versions, and what replaced each. */
@@ -189,7 +198,7 @@ export function resolveLogOptions(options: LogOptions, readOnly = false): Resolv
     tailCache: new TailCacheBudget(nonNegative('tailCacheBytes', options.tailCacheBytes, 64 * 1024 * 1024)),
     onCorruption,
     verifyOnOpen,
-    onRecovery: options.onRecovery ?? (() => undefined),
+    onRecovery: options.onRecovery ?? warnOfLoss,
     readOnly,
   };
 }

@@ -184,6 +184,20 @@ describe('corruption', () => {
     const records = await readEverything(dir);
     expect(records.map((r) => r.offset)).toEqual(Array.from({ length: lastBase + 1 }, (_, i) => i));
     expect(records[lastBase]!.id).toBe('id-5000');
+
+    // Without onRecovery, the cut is said on stderr.
+    const nowActive = segments(partition).pop()!;
+    const tornAt = batchStarts(nowActive).pop()!;
+    truncateSync(nowActive, statSync(nowActive).size - 10);
+    const warn = jest.spyOn(console, 'warn').mockImplementation(() => undefined);
+    try {
+      const quietless = new LogTransport({ dir });
+      await quietless.connect();
+      await quietless.close();
+      expect(warn.mock.calls).toEqual([[expect.stringMatching(new RegExp(`^hopbus log: ${nowActive}: cut \\d+ bytes at byte ${tornAt}:`))]]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it('refuses a sealed segment cut mid-batch', async () => {

@@ -12,9 +12,8 @@ import { checkBatch, decodeBatch } from './readBatch.js';
 import { recoverSegment } from './recoverSegment.js';
 import type { StoredRecord } from './StoredRecord.js';
 import { TailCache } from './TailCache.js';
-import { Segment, segmentName } from './Segment.js';
+import { Segment, segmentBasesIn, segmentName } from './Segment.js';
 
-const segmentFile = /^(\d{20})\.log$/;
 /** A group commit's encode buffer is kept for the next one up to this size. */
 const keptScratchBytes = 4 * 1024 * 1024;
 /**
@@ -111,13 +110,8 @@ export class LogPartition {
     } catch (error) {
       if (!(this.options.readOnly && (error as NodeJS.ErrnoException).code === 'ENOENT')) throw error;
     }
-    const bases: number[] = [];
-    for (const name of names) {
-      const match = segmentFile.exec(name);
-      if (match) bases.push(Number(match[1]));
-      else if (name.endsWith('.tmp') && !this.options.readOnly) unlinkSync(join(this.dir, name));
-    }
-    bases.sort((a, b) => a - b);
+    if (!this.options.readOnly) for (const name of names) if (name.endsWith('.tmp')) unlinkSync(join(this.dir, name));
+    const bases = segmentBasesIn(names);
     for (let i = 0; i < bases.length; i++) {
       const segment = await recoverSegment(this.dir, bases[i]!, i < bases.length - 1, this.options, this.syncWrites);
       const previous = this.segments[this.segments.length - 1];

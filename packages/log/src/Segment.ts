@@ -6,6 +6,18 @@ export function segmentName(baseOffset: number): string {
   return String(baseOffset).padStart(20, '0');
 }
 
+const segmentFile = /^(\d{20})\.log$/;
+
+/** The base offsets of the segment files (`<20 digits>.log`) among the file names of a partition folder, ascending. */
+export function segmentBasesIn(names: readonly string[]): number[] {
+  const bases: number[] = [];
+  for (const name of names) {
+    const match = segmentFile.exec(name);
+    if (match) bases.push(Number(match[1]));
+  }
+  return bases.sort((a, b) => a - b);
+}
+
 /**
  * One segment of a partition: a `.log` file of batches and its sparse `.index` (8-byte entries:
  * offset relative to the base u32, byte position u32, one at most every indexIntervalBytes; the

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import type { RecoveryEvent } from './LogOptions.js';
 import { LogStore } from './LogStore.js';
 import { topicMetaFile } from './LogTopic.js';
+import { segmentBasesIn, segmentName } from './Segment.js';
 import type { VerifyProgress } from './verifyLog.js';
 import { verifyLog } from './verifyLog.js';
 
@@ -20,8 +21,6 @@ export interface RepairProgress extends VerifyProgress {
    */
   readonly phase: 'repairing' | 'verifying';
 }
-
-const segmentFile = /^\d{20}\.log$/;
 
 /**
  * Repairs the data dir in place: cuts every segment at its first invalid batch (records after it
@@ -56,7 +55,7 @@ function segmentBytes(root: string): number {
     for (const partition of readdirSync(topicDir, { withFileTypes: true })) {
       if (!partition.isDirectory() || !/^\d+$/.test(partition.name)) continue;
       const partitionDir = join(topicDir, partition.name);
-      for (const file of readdirSync(partitionDir)) if (segmentFile.test(file)) total += statSync(join(partitionDir, file)).size;
+      for (const base of segmentBasesIn(readdirSync(partitionDir))) total += statSync(join(partitionDir, `${segmentName(base)}.log`)).size;
     }
   }
   return total;

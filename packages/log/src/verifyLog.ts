@@ -5,7 +5,7 @@ import { openFile } from './fileIo.js';
 import { readAllGroupOffsets } from './groupOffsetsFile.js';
 import { topicMetaFile } from './LogTopic.js';
 import { scanSegment } from './scanSegment.js';
-import { Segment, segmentName } from './Segment.js';
+import { Segment, segmentBasesIn, segmentName } from './Segment.js';
 
 export interface LogProblem {
   readonly file: string;
@@ -43,8 +43,6 @@ interface SegmentWork {
   readonly size: number;
 }
 
-const segmentFile = /^(\d{20})\.log$/;
-
 /**
  * Reads every segment, index and group offsets file under `dir`: every CRC, the offset
  * sequence, every index entry. Reports each problem with its file and byte position. Changes
@@ -63,11 +61,7 @@ export async function verifyLog(dir: string, options: { onProgress?: (progress: 
     const count = readPartitionCount(join(topicDir, topicMetaFile), problems);
     for (let p = 0; p < count; p++) {
       const partitionDir = join(topicDir, String(p));
-      const bases = (existsSync(partitionDir) ? readdirSync(partitionDir) : [])
-        .map((f) => segmentFile.exec(f)?.[1])
-        .filter((b): b is string => b !== undefined)
-        .map(Number)
-        .sort((a, b) => a - b);
+      const bases = segmentBasesIn(existsSync(partitionDir) ? readdirSync(partitionDir) : []);
       bases.forEach((base, i) => {
         const file = join(partitionDir, `${segmentName(base)}.log`);
         work.push({ file, dir: partitionDir, base, last: i === bases.length - 1, size: statSync(file).size });

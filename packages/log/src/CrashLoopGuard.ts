@@ -1,62 +1,78 @@
 import { writeFileAtomic } from './fileIo.js';
 import { serializeGroupHeads } from './groupHeadsFile.js';
-import type { GroupHeads, PartitionHead } from './groupHeadsFile.js';
+import type { GroupHeads, Suspect } from './groupHeadsFile.js';
 
-/** Records handed out one at a time, each recorded first, after a run that ended with its head unsettled. */
+/** Records settled, per partition, before a partition that opened careful goes back to normal. */
 const carefulRecords = 1024;
+
+interface TrackedSuspect {
+  runs: number;
+  out: boolean;
+  /** The write that records this hand-out (compare with `written`). */
+  recordedAt: number;
+}
 
 /**
  * Counts deliveries across restarts, so that a message whose handler kills the process reaches
- * the runtime's `maxDeliveries` instead of looping forever. Per partition the group records
- * its head (the committed offset) and whether the record there was handed out; a run that opens
- * to the same head, handed out by a run that did not close cleanly, counts one more run, and the
- * record's first delivery in this run has deliveryCount runs + 1.
+ * the runtime's `maxDeliveries` instead of looping forever, without ever holding back a
+ * consumer.
  *
- * The head only tells which record was first in line; the one that killed the process may be
- * a later one (the window holds many). So after such a run the partition goes careful: records
- * are handed out one at a time, each recorded as the head before its handler runs, for the
- * next `carefulRecords` records; the one that kills the process is then the recorded head of
- * the next run, and only its count grows. The heads are written without fsync: they guard
- * against process crashes, and a head lost in a power loss only delays the count.
+ * A run records the first record it hands out per partition (the head). A run that dies with
+ * that record handed out and not committed leaves a suspect behind, and the next run opens
+ * that partition careful: every record it hands out is recorded before it goes (one small
+ * file write, no fsync), and every settle is recorded after. The run after a careful run that
+ * died counts one more run for each record that was out at that moment; a record's first
+ * delivery in a run has deliveryCount runs + 1. Nothing waits for a settle: a consumer that
+ * holds many deliveries before acking them gets them all, and all of them count.
+ *
+ * Which of the records out at a crash killed the process is then the consumer's to narrow: the
+ * runtime runs a delivery whose count is above 1 alone, so the run after next has the culprit
+ * as its only record out, and only its count keeps growing. The heads are written without
+ * fsync: they guard against process crashes, and heads lost in a power loss only delay the
+ * count.
  */
 export class CrashLoopGuard {
-  private readonly heads: PartitionHead[];
+  private readonly suspects: Map<number, TrackedSuspect>[];
   private readonly openHead: number[];
-  private readonly runsAtOpen: number[];
-  private readonly careful: number[];
-  private readonly outstanding: number[];
-  /** Per partition, the write sequence that records its current hand-out (0: nothing to wait for). */
-  private readonly recordedAt: number[];
+  private readonly openHeadRecorded: boolean[];
+  /** Per partition, settles left before a careful partition may go back to normal. */
+  private readonly carefulSettles: number[];
   private wanted = 0;
   private written = 0;
   private writing: Promise<void> = Promise.resolve();
+  /** A write queued behind `writing` and not started yet: later calls join it. */
+  private queued: Promise<void> | undefined;
 
   /**
    * `committed`: the group's positions as opened (see `committedAtOpen`); `epoch`: that of its
-   * offsets, recorded with the heads. `onRecorded` is called when a write completes, so that
-   * waiting consumers look again.
+   * offsets, recorded with the heads; `committedNow` reads the group's positions at each write.
+   * `onRecorded` is called when a write completes, so that waiting consumers look again.
    */
   constructor(
     private readonly path: string,
     committed: readonly number[],
     private epoch: string,
     previous: GroupHeads | undefined,
+    private readonly committedNow: () => readonly number[],
     private readonly onRecorded: () => void,
   ) {
     this.openHead = [...committed];
-    this.runsAtOpen = committed.map((offset, p) => {
-      const head = previous?.heads[p];
-      return head !== undefined && !previous!.clean && head.handedOut && head.offset === offset ? head.runs + 1 : 0;
+    this.openHeadRecorded = committed.map(() => false);
+    this.suspects = committed.map((from, p) => {
+      const carried = new Map<number, TrackedSuspect>();
+      if (previous === undefined || previous.clean) return carried;
+      for (const suspect of previous.partitions[p]?.suspects ?? []) {
+        const runs = suspect.out ? suspect.runs + 1 : suspect.runs;
+        if (suspect.offset >= from && runs > 0) carried.set(suspect.offset, { runs, out: false, recordedAt: 0 });
+      }
+      return carried;
     });
-    this.heads = committed.map((offset, p) => ({ offset, runs: this.runsAtOpen[p]!, handedOut: false }));
-    this.careful = this.runsAtOpen.map((runs) => (runs > 0 ? carefulRecords : 0));
-    this.outstanding = committed.map(() => 0);
-    this.recordedAt = committed.map(() => 0);
+    this.carefulSettles = this.suspects.map((carried) => (carried.size > 0 ? carefulRecords : 0));
   }
 
-  /** Per partition, the larger of the saved offset and the recorded head: every offset below either was settled. */
+  /** Per partition, the larger of the saved offset and the recorded one: every offset below either was settled. */
   static committedAtOpen(saved: readonly number[], previous: GroupHeads | undefined): number[] {
-    return saved.map((offset, p) => Math.max(offset, previous?.heads[p]?.offset ?? 0));
+    return saved.map((offset, p) => Math.max(offset, previous?.partitions[p]?.committed ?? 0));
   }
 
   /** Writes the heads as opened; resolves when written. */
@@ -64,41 +80,39 @@ export class CrashLoopGuard {
     return this.write();
   }
 
-  /** Partitions whose runs grew at this open: for the recovery report. */
-  get suspects(): { partition: number; offset: number; runs: number }[] {
-    return this.runsAtOpen.flatMap((runs, partition) => (runs > 0 ? [{ partition, offset: this.openHead[partition]!, runs }] : []));
-  }
-
   /**
-   * May the record at `offset` of `partition` be handed out now? False while its hand-out is
-   * being recorded (the guard calls onRecorded when it is), or, when careful, while an earlier
-   * record of the partition is still out.
+   * May the record at `offset` of `partition` be handed out now? False only while its
+   * hand-out is being recorded (the guard calls onRecorded when it is); never because of other
+   * records still out.
    */
   mayHandOut(partition: number, offset: number): boolean {
-    const careful = this.careful[partition]! > 0;
-    if (careful && this.outstanding[partition]! > 0) return false;
-    const head = this.heads[partition]!;
-    const mustRecord = careful ? !(head.offset === offset && head.handedOut) : offset === this.openHead[partition] && !head.handedOut;
+    const suspects = this.suspects[partition]!;
+    let suspect = suspects.get(offset);
+    const mustRecord = this.isCareful(partition) ? !suspect?.out : offset === this.openHead[partition] && !this.openHeadRecorded[partition];
     if (mustRecord) {
-      this.heads[partition] = { offset, runs: offset === this.openHead[partition] ? this.runsAtOpen[partition]! : 0, handedOut: true };
-      this.recordedAt[partition] = ++this.wanted;
+      if (offset === this.openHead[partition]) this.openHeadRecorded[partition] = true;
+      suspect ??= { runs: 0, out: true, recordedAt: 0 };
+      suspect.out = true;
+      suspect.recordedAt = ++this.wanted;
+      suspects.set(offset, suspect);
       void this.write();
       return false;
     }
-    return this.recordedAt[partition]! <= this.written;
+    return suspect === undefined || suspect.recordedAt <= this.written;
   }
 
   /** The record at `offset` of `partition` was handed out; its deliveryCount. */
   handedOut(partition: number, offset: number): number {
-    if (this.careful[partition]! > 0) this.outstanding[partition]!++;
-    return offset === this.openHead[partition] ? this.runsAtOpen[partition]! + 1 : 1;
+    return (this.suspects[partition]!.get(offset)?.runs ?? 0) + 1;
   }
 
-  /** A record of `partition` was settled for good. */
-  settled(partition: number): void {
-    if (this.careful[partition]! === 0) return;
-    this.outstanding[partition] = Math.max(0, this.outstanding[partition]! - 1);
-    this.careful[partition]!--;
+  /** The record at `offset` of `partition` was settled for good; a careful partition records it. */
+  settled(partition: number, offset: number): void {
+    const careful = this.isCareful(partition);
+    const wasSuspect = this.suspects[partition]!.delete(offset);
+    if (!careful) return;
+    if (this.carefulSettles[partition]! > 0) this.carefulSettles[partition]!--;
+    if (wasSuspect) void this.write();
   }
 
   /** The group moved to `offsets` (a replay), under a new `epoch`: nothing handed out before counts. */
@@ -106,32 +120,60 @@ export class CrashLoopGuard {
     this.epoch = epoch;
     offsets.forEach((offset, p) => {
       this.openHead[p] = offset;
-      this.runsAtOpen[p] = 0;
-      this.careful[p] = 0;
-      this.outstanding[p] = 0;
-      this.heads[p] = { offset, runs: 0, handedOut: false };
+      this.openHeadRecorded[p] = false;
+      this.carefulSettles[p] = 0;
+      this.suspects[p]!.clear();
     });
     void this.write();
   }
 
-  /** A clean close at `committed`: nothing is left handed out. */
-  close(committed: readonly number[]): Promise<void> {
-    committed.forEach((offset, p) => (this.heads[p] = { offset, runs: 0, handedOut: false }));
+  /** A clean close: nothing is left handed out. */
+  close(): Promise<void> {
+    for (const suspects of this.suspects) suspects.clear();
     return this.write(true);
   }
 
-  /** Writes the heads as they are now, after any write in flight; a failed write is let go (the heads only guide counts). */
+  private isCareful(partition: number): boolean {
+    return this.carefulSettles[partition]! > 0 || this.hasCarried(partition);
+  }
+
+  /** A suspect carried from an earlier run and not yet settled keeps its partition careful. */
+  private hasCarried(partition: number): boolean {
+    for (const suspect of this.suspects[partition]!.values()) if (suspect.runs > 0) return true;
+    return false;
+  }
+
+  /**
+   * Writes the heads as they are when the write starts, after any write in flight; calls made
+   * before it starts share it. A failed write is let go (the heads only guide counts).
+   */
   private write(clean = false): Promise<void> {
-    const upTo = this.wanted;
-    this.writing = this.writing.then(async () => {
+    if (this.queued && !clean) return this.queued;
+    const queued: Promise<void> = this.writing.then(async () => {
+      if (this.queued === queued) this.queued = undefined;
+      const upTo = this.wanted;
       try {
-        await writeFileAtomic(this.path, serializeGroupHeads({ heads: this.heads, clean, epoch: this.epoch }), false);
+        await writeFileAtomic(this.path, serializeGroupHeads(this.snapshot(clean)), false);
       } catch {
         // Counting across restarts is lost for this write; consumption goes on.
       }
       this.written = Math.max(this.written, upTo);
       this.onRecorded();
     });
-    return this.writing;
+    this.queued = clean ? undefined : queued;
+    this.writing = queued;
+    return queued;
+  }
+
+  private snapshot(clean: boolean): GroupHeads {
+    const committed = this.committedNow();
+    const partitions = this.suspects.map((suspects, p) => {
+      const from = committed[p] ?? 0;
+      const list: Suspect[] = [];
+      for (const [offset, { runs, out }] of suspects) if (offset >= from) list.push({ offset, runs, out });
+      list.sort((a, b) => a.offset - b.offset);
+      return { committed: from, suspects: list };
+    });
+    return { partitions, clean, epoch: this.epoch };
   }
 }

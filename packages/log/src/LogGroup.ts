@@ -157,7 +157,7 @@ export class LogGroup extends PullGroup<LogDelivery> {
     if (delivery.generation !== this.generation) return;
     const cursor = this.cursors[delivery.partition];
     if (!cursor) return;
-    this.guard?.settled(delivery.partition);
+    this.guard?.settled(delivery.partition, delivery.offset);
     if (delivery.offset === cursor.committed) {
       if (cursor.settled.size === 0 && cursor.gaps.size === 0) {
         cursor.committed++; // in order, the common case: nothing to look up

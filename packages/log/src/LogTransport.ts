@@ -131,7 +131,7 @@ export class LogTransport implements Transport {
         const group = new LogGroup(topic, options.group, offsets, saved?.epoch ?? newGroupEpoch(), store.options.fetchBytes);
         // The new epoch is on disk before any heads recorded under it.
         if (saved?.epoch === undefined || offsets.some((offset, i) => offset !== saved.offsets[i])) await this.persist(store, group);
-        const guard = new CrashLoopGuard(headsPath, group.committedOffsets(), group.epoch, previous, () => group.wakeAll());
+        const guard = new CrashLoopGuard(headsPath, group.committedOffsets(), group.epoch, previous, () => group.committedOffsets(), () => group.wakeAll());
         await guard.open();
         group.guard = guard;
         group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
@@ -207,7 +207,7 @@ export class LogTransport implements Transport {
     for (const group of this.groups.values()) group.close();
     try {
       await this.commit();
-      for (const group of this.groups.values()) await group.guard?.close(group.committedOffsets());
+      for (const group of this.groups.values()) await group.guard?.close();
     } finally {
       await this.store?.close();
     }

@@ -11,8 +11,8 @@ interface Run {
 }
 
 /** Runs the poison child until it dies, or until `enough(lines)` says it may stop cleanly. */
-function runChild(dir: string, maxDeliveries: number, enough: (lines: readonly string[]) => boolean): Promise<Run> {
-  const child = spawn(process.execPath, [join(fixturesDir, 'poisonChild.mjs'), dir, String(maxDeliveries)], { stdio: ['pipe', 'pipe', 'inherit'] });
+function runChild(dir: string, maxDeliveries: number, handlers: string, enough: (lines: readonly string[]) => boolean): Promise<Run> {
+  const child = spawn(process.execPath, [join(fixturesDir, 'poisonChild.mjs'), dir, String(maxDeliveries), handlers], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
@@ -24,7 +24,8 @@ function runChild(dir: string, maxDeliveries: number, enough: (lines: readonly s
 describe('a message whose handler kills the process', () => {
   beforeAll(() => ensureBuilt());
 
-  it('is counted across restarts and dead-lettered after maxDeliveries, and every other message is handled', async () => {
+  // Async handlers, four at once: several deliveries are out when the poison kills, and each of them counts that run.
+  it.each(['sync', 'async'])('is counted across restarts and dead-lettered after maxDeliveries, and every other message is handled (%s handlers)', async (handlers) => {
     const { dir, remove } = tempDir('crashloop');
     try {
       const jobs = Array.from({ length: 10 }, (_, n) => ({ n, poison: n === 3 }));
@@ -46,7 +47,7 @@ describe('a message whose handler kills the process', () => {
         return dead !== undefined && handled.size === 9;
       };
       for (let run = 0; run < 10 && !(dead !== undefined && handled.size === 9); run++) {
-        const result = await runChild(dir, maxDeliveries, finished);
+        const result = await runChild(dir, maxDeliveries, handlers, finished);
         runs.push(result);
         for (const line of result.lines) if (line.startsWith('call 3 ')) poisonCounts.push(Number(line.split(' ')[2]));
       }

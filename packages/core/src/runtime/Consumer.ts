@@ -30,6 +30,10 @@ export class Consumer {
   private subscription: Subscription | undefined;
   private pulling: Promise<void> = Promise.resolve();
   private readonly mailboxes: Mailboxes<DeliveryContext>;
+  /** Settles under way outside the mailboxes: dead letters before a handler, asynchronous schema checks. */
+  private readonly outside = new Set<Promise<void>>();
+  /** Why the subscription ended, when it failed (see reportFailure). */
+  failure: Error | undefined;
   /** Deliveries whose handling is under way (asynchronous): kept alive until it settles. */
   private readonly running = new Set<Delivery>();
   /** Restarts the ack timeout of every delivery held (queued or running), three times per timeout. */
@@ -37,6 +41,8 @@ export class Consumer {
   private stopping = false;
   /** Wakes retry back-offs when the bus stops. */
   private readonly stopRequested = new AbortController();
+  /** Resolves when the bus stops. */
+  private readonly stopped = new Promise<void>((resolve) => this.stopRequested.signal.addEventListener('abort', () => resolve(), { once: true }));
   /** Given to handlers: fires when the drain timeout passes. */
   private readonly drainTimedOut = new AbortController();
   /** drainTimedOut's signal, read once: the getter costs a call per message. */
@@ -68,32 +74,76 @@ export class Consumer {
       const turns = new TurnBudget(deliveriesPerTurn);
       for await (const delivery of subscription) {
         this.dispatch(delivery);
-        const turn = turns.spend(1 + this.dispatchReady(subscription));
+        let taken = 1;
+        let alone = delivery.deliveryCount > 1;
+        if (!alone) {
+          const burst = this.dispatchReady(subscription);
+          taken += burst.taken;
+          alone = burst.endedOnRedelivery;
+        }
+        if (alone) await this.settledOrStopping();
+        const turn = turns.spend(taken);
         if (turn) await turn;
       }
     } catch (error) {
-      if (!this.stopping) {
-        this.logger.error(`The subscription of ${this.describe()} failed; it receives nothing more until the bus restarts.`, {
-          error: (error as Error).message,
-        });
-      }
+      if (!this.stopping) this.reportFailure(error);
+      return;
     }
+    const ended = await subscription.closed;
+    if (ended instanceof Error && !this.stopping) this.reportFailure(ended);
+  }
+
+  /**
+   * A subscription that failed (its iteration threw, or it ended with an error, as a log that
+   * meets a corrupt batch does) receives nothing more: said loudly, never taken for an idle consumer.
+   */
+  private reportFailure(error: unknown): void {
+    this.failure = error instanceof Error ? error : new Error(String(error));
+    const fields: Record<string, unknown> = { error: this.failure.message };
+    if (HopbusError.is(error)) fields['code'] = error.code;
+    for (const name of ['file', 'position'] as const) {
+      const value = (error as Record<string, unknown> | null)?.[name];
+      if (value !== undefined) fields[name] = value;
+    }
+    this.logger.error(`The subscription of ${this.describe()} failed; it receives nothing more until the bus restarts.`, fields);
   }
 
   /**
    * Takes what is ready without waiting, at most one pull window per burst so that a stream
-   * that never runs dry still lets the iteration (and with it the event loop) turn.
+   * that never runs dry still lets the iteration (and with it the event loop) turn. Ends early
+   * after a redelivery, which runs alone.
    */
-  private dispatchReady(subscription: Subscription): number {
-    if (subscription.poll === undefined) return 0;
+  private dispatchReady(subscription: Subscription): { taken: number; endedOnRedelivery: boolean } {
     let taken = 0;
+    if (subscription.poll === undefined) return { taken, endedOnRedelivery: false };
     while (taken < this.binding.maxInFlight && !this.stopping) {
       const delivery = subscription.poll();
       if (delivery === undefined) break;
       taken++;
       this.dispatch(delivery);
+      if (delivery.deliveryCount > 1) return { taken, endedOnRedelivery: true };
     }
-    return taken;
+    return { taken, endedOnRedelivery: false };
+  }
+
+  /**
+   * A delivery that comes again (deliveryCount above 1) may be one whose handler ended the
+   * process last time: nothing more is pulled until it and everything before it has settled, so
+   * that if it ends the process again it is the only one the transport counts, and the others
+   * held with it do not reach maxDeliveries along with it.
+   */
+  private async settledOrStopping(): Promise<void> {
+    for (;;) {
+      await Promise.race([this.mailboxes.idle(), this.stopped]);
+      if (this.stopping || this.outside.size === 0) return;
+      await Promise.race([Promise.all(this.outside), this.stopped]);
+    }
+  }
+
+  /** Keeps `work` (a settle that runs outside the mailboxes) in `outside` until it is done. */
+  private outsideMailboxes(work: Promise<void>): void {
+    this.outside.add(work);
+    void work.finally(() => this.outside.delete(work));
   }
 
   private dispatch(delivery: Delivery): void {
@@ -102,7 +152,7 @@ export class Consumer {
         'max_deliveries',
         `The message was delivered ${delivery.deliveryCount} times without being settled (over maxDeliveries ${this.binding.maxDeliveries}): its handler may crash the process, or the consumer kept stopping with it.`,
       );
-      void this.deadLetter(delivery, error, 0);
+      this.outsideMailboxes(this.deadLetter(delivery, error, 0));
       return;
     }
     let payload: unknown;
@@ -110,20 +160,22 @@ export class Consumer {
       payload = this.binding.topic.codec.decode(delivery.data);
     } catch (cause) {
       const error = new HopbusError('decode', `The payload could not be decoded: ${(cause as Error).message}`, { cause });
-      void this.deadLetter(delivery, error, 0);
+      this.outsideMailboxes(this.deadLetter(delivery, error, 0));
       return;
     }
     let validated: unknown;
     try {
       validated = validatePayload(this.binding.topic.name, this.binding.topic.schema, payload);
     } catch (error) {
-      void this.deadLetter(delivery, error, 0);
+      this.outsideMailboxes(this.deadLetter(delivery, error, 0));
       return;
     }
     if (validated instanceof Promise) {
-      validated.then(
-        (value: unknown) => this.route(delivery, value),
-        (error: unknown) => void this.deadLetter(delivery, error, 0),
+      this.outsideMailboxes(
+        validated.then(
+          (value: unknown) => this.route(delivery, value),
+          (error: unknown) => this.deadLetter(delivery, error, 0),
+        ),
       );
       return;
     }
@@ -135,7 +187,7 @@ export class Consumer {
     try {
       key = this.binding.key ? this.binding.key(payload) : delivery.key;
     } catch (error) {
-      void this.deadLetter(delivery, error, 0);
+      this.outsideMailboxes(this.deadLetter(delivery, error, 0));
       return;
     }
     if (this.stopping) delivery.nack(0);

@@ -1,5 +1,5 @@
 export interface StopSignal {
-  /** Resolves to the first SIGINT or SIGTERM; the process stays up while it waits. Never rejects. */
+  /** Resolves to the first SIGINT or SIGTERM (a started bus keeps the process up meanwhile). Never rejects. */
   readonly received: Promise<NodeJS.Signals>;
   /** Stops listening and lets the process exit; `received` then never resolves. */
   cancel(): void;
@@ -9,14 +9,11 @@ export interface StopSignal {
 export function nextStopSignal(): StopSignal {
   let cancel = (): void => undefined;
   const received = new Promise<NodeJS.Signals>((resolve) => {
-    // Signal listeners alone do not keep Node's event loop alive.
-    const keepAlive = setInterval(() => undefined, 1 << 30);
     const onSignal = (signal: NodeJS.Signals): void => {
       cancel();
       resolve(signal);
     };
     cancel = () => {
-      clearInterval(keepAlive);
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     };

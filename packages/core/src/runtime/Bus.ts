@@ -34,6 +34,8 @@ export class Bus {
   private connected = false;
   private readonly records: RecordFactory;
   private stopping: Promise<void> | undefined;
+  /** Held from start to stop while the bus has subscriptions. */
+  private keepAlive: NodeJS.Timeout | undefined;
   private readonly tracing: Tracing;
   /** publish() calls of one synchronous run, sent together while tracing is off. */
   private readonly gathering: PublishGathering;
@@ -60,6 +62,9 @@ export class Bus {
       const bindings = resolveBindings(this.services, this.container, (topic) => this.publisherFor(topic));
       this.consumers = bindings.map((binding) => new Consumer(binding, this.transport, this.publishCaused, this.logger, this.tracing));
       for (const consumer of this.consumers) await consumer.start();
+      // Whatever the transport holds open (a log's timers are unref'd, memory holds nothing), a
+      // bus with subscriptions keeps the process alive until it is stopped.
+      if (this.consumers.length > 0) this.keepAlive = setInterval(() => undefined, 1 << 30);
       this.state = 'started';
     } catch (error) {
       this.state = 'started';
@@ -117,9 +122,13 @@ export class Bus {
 
   private async drainAndClose(timeoutMs: number): Promise<void> {
     this.state = 'stopping';
-    await Promise.all(this.consumers.map((consumer) => consumer.stop(timeoutMs)));
-    await this.transport.close();
-    this.state = 'stopped';
+    try {
+      await Promise.all(this.consumers.map((consumer) => consumer.stop(timeoutMs)));
+      await this.transport.close();
+    } finally {
+      clearInterval(this.keepAlive);
+      this.state = 'stopped';
+    }
   }
 
   /**

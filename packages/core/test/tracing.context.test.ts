@@ -44,8 +44,17 @@ describe('ChainedContext', () => {
     const getter = { get: (carrier: Record<string, string>, key: string) => carrier[key], keys: (carrier: Record<string, string>) => Object.keys(carrier) };
     const ours = trace.getSpanContext(w3c.extract(ChainedContext.empty, headers, getter));
     expect(ours).toEqual(trace.getSpanContext(w3c.extract(ROOT_CONTEXT, headers, getter)));
-    const carrier: Record<string, string> = {};
-    propagation.inject(trace.deleteSpan(ChainedContext.empty), carrier);
-    expect(carrier).toEqual({});
+    propagation.setGlobalPropagator(w3c);
+    try {
+      const withSpan = trace.setSpanContext(ChainedContext.empty, ours!);
+      const carried: Record<string, string> = {};
+      propagation.inject(withSpan, carried);
+      expect(carried).toEqual(headers);
+      const deleted: Record<string, string> = {};
+      propagation.inject(trace.deleteSpan(withSpan), deleted);
+      expect(deleted).toEqual({});
+    } finally {
+      propagation.disable();
+    }
   });
 });

@@ -2,6 +2,7 @@ import { HopbusError } from '../errors/HopbusError.js';
 import type { MessageContext } from '../runtime/MessageContext.js';
 import type { Topic } from '../topic/Topic.js';
 import { recordSubscription } from './metadata.js';
+import { refuseStandardDecorator } from './refuseStandardDecorator.js';
 import type { SubscribeHandlerOptions } from './metadata.js';
 
 /** A handler of topic T: its first parameter must accept T. */
@@ -16,7 +17,8 @@ export function Subscribe<T>(
   options: SubscribeHandlerOptions<T> = {},
 ): <M extends Handler<T>>(prototype: object, method: string | symbol, descriptor: TypedPropertyDescriptor<M>) => void {
   return (prototype, method, descriptor) => {
-    if (typeof descriptor.value !== 'function') {
+    refuseStandardDecorator(`@Subscribe(${topic.name})`, method);
+    if (typeof descriptor?.value !== 'function') {
       throw new HopbusError('config', `@Subscribe(${topic.name}) must decorate a method, not ${String(method)}.`);
     }
     if (options.concurrency !== undefined && !(Number.isInteger(options.concurrency) && options.concurrency >= 1)) {

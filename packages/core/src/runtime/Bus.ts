@@ -9,6 +9,7 @@ import { now } from '../util/now.js';
 import { Consumer } from './Consumer.js';
 import type { Cause } from './currentCause.js';
 import { currentCause } from './currentCause.js';
+import { InOrder } from './InOrder.js';
 import type { Logger } from './Logger.js';
 import { PublishGathering } from './PublishGathering.js';
 import type { PublishOptions, Publisher } from './Publisher.js';
@@ -39,6 +40,8 @@ export class Bus {
   private readonly tracing: Tracing;
   /** publish() calls of one synchronous run, sent together while tracing is off. */
   private readonly gathering: PublishGathering;
+  /** Keeps publishes in call order while a schema answers asynchronously. */
+  private readonly validatedInOrder = new InOrder();
 
   constructor(
     readonly transport: Transport,
@@ -82,8 +85,8 @@ export class Bus {
   async publishBatch<T>(topic: Topic<T>, messages: readonly { readonly payload: T; readonly options?: PublishOptions }[]): Promise<void> {
     checkIsTopic(topic as Topic<unknown>, 'bus.publishBatch');
     this.gathering.flush(); // publish() calls made before this one go first
-    const created = this.records.createAll(topic, messages, currentCause.getStore(), now());
-    await this.send(created instanceof Promise ? await created : created);
+    const created = this.validatedInOrder.next(this.records.createAll(topic, messages, currentCause.getStore(), now()));
+    await (created instanceof Promise ? created.then((records) => this.sendAfterGathered(records)) : this.send(created));
   }
 
   /** Every declared publisher and subscriber, from the decorators. */
@@ -140,18 +143,24 @@ export class Bus {
     try {
       checkIsTopic(topic as Topic<unknown>, 'bus.publish');
       if (this.tracing.isOff()) {
-        const validated = validatePayload(topic.name, topic.schema, payload);
+        const validated = this.validatedInOrder.next(validatePayload(topic.name, topic.schema, payload));
         return validated instanceof Promise
           ? validated.then((value) => this.gathering.add(topic as Topic<unknown>, value, options, cause))
           : this.gathering.add(topic as Topic<unknown>, validated, options, cause);
       }
       this.gathering.flush();
-      const created = this.records.create(topic, payload, options, cause);
-      return created instanceof Promise ? created.then((record) => this.send([record])) : this.send([created]);
+      const created = this.validatedInOrder.next(this.records.create(topic, payload, options, cause));
+      return created instanceof Promise ? created.then((record) => this.sendAfterGathered([record])) : this.send([created]);
     } catch (error) {
       return Promise.reject(error as Error);
     }
   };
+
+  /** Sends `records` after the publish() calls gathered so far: they were made before. */
+  private sendAfterGathered(records: OutgoingRecord[]): Promise<void> {
+    this.gathering.flush();
+    return this.send(records);
+  }
 
   /** Rejects (never throws) when the bus is stopped or the transport refuses. */
   private send(records: OutgoingRecord[]): Promise<void> {

@@ -6,6 +6,7 @@ import { TurnBudget } from '../util/TurnBudget.js';
 import { currentCause } from './currentCause.js';
 import { deadLetterRecord } from './deadLetterRecord.js';
 import { DeliveryContext } from './DeliveryContext.js';
+import { InOrder } from './InOrder.js';
 import type { CausedPublish } from './DeliveryContext.js';
 import type { HandlerBinding } from './HandlerBinding.js';
 import type { Logger } from './Logger.js';
@@ -47,6 +48,8 @@ export class Consumer {
   private readonly drainTimedOut = new AbortController();
   /** drainTimedOut's signal, read once: the getter costs a call per message. */
   private readonly drainSignal = this.drainTimedOut.signal;
+  /** Routes messages in their order when a schema answers asynchronously, so order per key holds. */
+  private readonly validatedInOrder = new InOrder();
 
   constructor(
     readonly binding: HandlerBinding,
@@ -165,7 +168,7 @@ export class Consumer {
     }
     let validated: unknown;
     try {
-      validated = validatePayload(this.binding.topic.name, this.binding.topic.schema, payload);
+      validated = this.validatedInOrder.next(validatePayload(this.binding.topic.name, this.binding.topic.schema, payload));
     } catch (error) {
       this.outsideMailboxes(this.deadLetter(delivery, error, 0));
       return;

@@ -12,15 +12,48 @@ function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
 }
 
 function check<T>(topicName: string, result: StandardSchemaV1.Result<T>): T {
+  if (typeof result !== 'object' || result === null) throw schemaFailed(topicName, new TypeError(`validate returned ${String(result)}, not a result`));
   if (result.issues) {
     throw new HopbusError('schema', `A message for ${topicName} does not match the topic's schema: ${describeIssues(result.issues)}.`);
   }
   return result.value;
 }
 
-/** Validates against a Standard Schema; throws code `schema` listing the issues. Synchronous when the schema is. */
+function schemaFailed(topicName: string, cause: unknown): HopbusError {
+  if (HopbusError.is(cause)) return cause;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return new HopbusError('schema', `The schema of ${topicName} failed while validating a message: ${message}. Fix the schema: it must answer with issues, not throw.`, { cause });
+}
+
+/**
+ * A promise of any realm (a library loaded in a vm context or a test sandbox makes promises that
+ * are not `instanceof Promise` here) or any other promise-like: what the Standard Schema's
+ * `Promise` stands for. A synchronous result is a plain `{ value }` or `{ issues }`.
+ */
+function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+/**
+ * Validates against a Standard Schema; throws (or rejects with) code `schema` listing the issues,
+ * also when the schema itself throws. Synchronous when the schema is; for a schema that answers
+ * asynchronously, a native Promise of this realm, so callers can tell with `instanceof Promise`.
+ */
 export function validatePayload<T>(topicName: string, schema: StandardSchemaV1<unknown, T> | undefined, value: unknown): T | Promise<T> {
   if (!schema) return value as T;
-  const result = schema['~standard'].validate(value);
-  return result instanceof Promise ? result.then((r) => check(topicName, r)) : check(topicName, result);
+  let result: StandardSchemaV1.Result<T> | Promise<StandardSchemaV1.Result<T>>;
+  try {
+    result = schema['~standard'].validate(value);
+  } catch (error) {
+    throw schemaFailed(topicName, error);
+  }
+  if (isPromiseLike(result)) {
+    return Promise.resolve(result).then(
+      (answer) => check(topicName, answer),
+      (error: unknown) => {
+        throw schemaFailed(topicName, error);
+      },
+    );
+  }
+  return check(topicName, result);
 }

@@ -27,7 +27,7 @@ function utf8Text(data: Uint8Array): string {
   }
 }
 
-/** JSON in UTF-8; the default. Decoding is safe against `__proto__` and `constructor` keys. */
+/** JSON in UTF-8; the default. Decoding drops `__proto__`, `constructor` and `prototype` keys (see safeJsonParse). */
 export function jsonCodec<T>(): Codec<T> {
   return {
     contentType: 'application/json',

@@ -140,7 +140,7 @@ export class Tracing {
       }
       const carrier: Record<string, string> = {};
       propagation.inject(trace.setSpan(parent, span), carrier);
-      return { span, records: withHeaders(records, carrier) };
+      return { span, records: withContext(records, carrier, propagation.fields()) };
     } catch (error) {
       warnTracingFailed('opening a publish span', error);
       if (span !== undefined) endSafely(span);
@@ -186,14 +186,38 @@ export class Tracing {
 }
 
 /**
- * The records with the propagation headers added (replacing any of the same name); the records
- * themselves when there are none. The carrier is frozen and shared by every record that has no
- * headers of its own, as RecordFactory shares its empty headers.
+ * The records with the publish's context in their headers. A header the propagator writes
+ * (`fields`, in any case) that a record already carried is dropped first: an older context (of
+ * a forwarded message, of a dead letter) never survives beside the new one, whole or in part
+ * (its `tracestate` or `baggage` when the new context has none). The records themselves when
+ * the propagator wrote nothing. The carrier is frozen and shared by every record that has no
+ * other headers, as RecordFactory shares its empty headers.
  */
-function withHeaders(records: readonly OutgoingRecord[], carrier: Record<string, string>): readonly OutgoingRecord[] {
+function withContext(records: readonly OutgoingRecord[], carrier: Record<string, string>, fields: readonly string[]): readonly OutgoingRecord[] {
   if (!hasKeys(carrier)) return records;
   const shared = Object.freeze(carrier);
-  return records.map((record) => ({ ...record, headers: hasKeys(record.headers) ? { ...record.headers, ...shared } : shared }));
+  const propagated = propagatedNames(fields);
+  return records.map((record) => ({ ...record, headers: hasKeys(record.headers) ? { ...withoutNames(record.headers, propagated), ...shared } : shared }));
+}
+
+let lastFields: readonly string[] | undefined;
+let lastNames: ReadonlySet<string> = new Set();
+
+/** The fields in lower case; the global propagator returns the same array each time, so the set is made once. */
+function propagatedNames(fields: readonly string[]): ReadonlySet<string> {
+  if (fields !== lastFields) {
+    lastNames = new Set(fields.map((field) => field.toLowerCase()));
+    lastFields = fields;
+  }
+  return lastNames;
+}
+
+/** `headers` without the names in `names` (compared in lower case); `headers` itself when it has none of them. */
+function withoutNames(headers: Readonly<Record<string, string>>, names: ReadonlySet<string>): Readonly<Record<string, string>> {
+  for (const name in headers) {
+    if (names.has(name.toLowerCase())) return Object.fromEntries(Object.entries(headers).filter(([other]) => !names.has(other.toLowerCase())));
+  }
+  return headers;
 }
 
 function hasKeys(object: Readonly<Record<string, string>>): boolean {

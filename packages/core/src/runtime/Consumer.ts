@@ -2,6 +2,7 @@ import { HopbusError } from '../errors/HopbusError.js';
 import { ProcessTrace } from '../tracing/ProcessTrace.js';
 import type { Tracing } from '../tracing/Tracing.js';
 import type { Delivery, OutgoingRecord, Subscription, Transport } from '../transport/Transport.js';
+import { isPromiseLike } from '../util/isPromiseLike.js';
 import { TurnBudget } from '../util/TurnBudget.js';
 import { currentCause } from './currentCause.js';
 import { deadLetterRecord } from './deadLetterRecord.js';
@@ -210,10 +211,10 @@ export class Consumer {
     } catch (error) {
       return this.tracked(delivery, this.recover(context, traced, error));
     }
-    if (result instanceof Promise) {
+    if (isPromiseLike(result)) {
       return this.tracked(
         delivery,
-        result.then(
+        Promise.resolve(result).then(
           () => this.succeeded(delivery, traced),
           (error: unknown) => this.recover(context, traced, error),
         ),
@@ -269,7 +270,7 @@ export class Consumer {
         context.attempt++;
         try {
           const result = this.invoke(context, traced);
-          if (result instanceof Promise) await result;
+          if (isPromiseLike(result)) await result;
           delivery.ack();
           return;
         } catch (next) {

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import { HopbusError } from '../errors/HopbusError.js';
+import { isPromiseLike } from '../util/isPromiseLike.js';
 
 function describeIssues(issues: readonly StandardSchemaV1.Issue[]): string {
   return issues
@@ -23,15 +24,6 @@ function schemaFailed(topicName: string, cause: unknown): HopbusError {
   if (HopbusError.is(cause)) return cause;
   const message = cause instanceof Error ? cause.message : String(cause);
   return new HopbusError('schema', `The schema of ${topicName} failed while validating a message: ${message}. Fix the schema: it must answer with issues, not throw.`, { cause });
-}
-
-/**
- * A promise of any realm (a library loaded in a vm context or a test sandbox makes promises that
- * are not `instanceof Promise` here) or any other promise-like: what the Standard Schema's
- * `Promise` stands for. A synchronous result is a plain `{ value }` or `{ issues }`.
- */
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }
 
 /**

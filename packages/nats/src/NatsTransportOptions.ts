@@ -25,7 +25,7 @@ export interface NatsStreamOptions {
 }
 
 export interface NatsTransportOptions {
-  /** Server URLs, `nats://host:port` or `tls://host:port`; several make a pool. */
+  /** Server URLs, `nats://host:port` or `tls://host:port`; several make a pool. Absent: `127.0.0.1:4222`; a list naming none fails with `config`. */
   readonly servers?: readonly string[];
   readonly token?: string;
   readonly user?: string;

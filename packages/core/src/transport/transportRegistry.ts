@@ -1,8 +1,7 @@
 import { HopbusError } from '../errors/HopbusError.js';
+import { consoleLogger } from '../runtime/Logger.js';
 import type { Transport } from './Transport.js';
-
-/** Makes a transport from a URL such as `log:./data` or `nats://a:4222,b:4222`. */
-export type TransportFactory = (url: URL | string) => Transport;
+import type { TransportContext, TransportFactory } from './TransportFactory.js';
 
 /**
  * The registry lives on a `Symbol.for` slot of globalThis, not in this module: every copy of
@@ -67,9 +66,10 @@ function describeSchemes(): string {
 
 /**
  * Resolves a transport URL through the registry. A scheme whose package is not loaded yet is
- * imported on demand; an unknown scheme names the package to install.
+ * imported on demand; an unknown scheme names the package to install. The factory gets
+ * `context`, the default filled in for what is left out (the logger: warnings and errors to stderr).
  */
-export async function resolveTransport(url: string): Promise<Transport> {
+export async function resolveTransport(url: string, context: Partial<TransportContext> = {}): Promise<Transport> {
   const scheme = schemeOf(url);
   let factory = factories().get(scheme);
   const packageName = schemePackages[scheme];
@@ -97,5 +97,5 @@ export async function resolveTransport(url: string): Promise<Transport> {
       `No transport is registered for '${scheme}:'. ${describeSchemes()} A third-party transport must be imported before createBus().`,
     );
   }
-  return factory(url);
+  return factory(url, { logger: context.logger ?? consoleLogger });
 }

@@ -1,7 +1,9 @@
-/** Where log lines about the connection go; console-like. */
+/** Where log lines about the connection go: a hopbus Logger, `console`, or any object with at least `warn`. */
 export interface NatsLogger {
   warn(message: string): void;
+  error?(message: string): void;
   info?(message: string): void;
+  debug?(message: string): void;
 }
 
 export interface NatsTlsOptions {
@@ -70,6 +72,10 @@ export interface NatsTransportOptions {
    * `durable: false` adds its topic here too.
    */
   readonly nonDurableTopics?: readonly string[];
-  /** Connection status (disconnect, reconnect, errors); warnings only by default, through console.warn. */
+  /**
+   * Where connection status goes (see logConnectionStatus: a lost connection and its return as
+   * warnings, reconnect attempts at debug). Default: warnings and errors to stderr; a transport
+   * made from a URL by createBus logs to the bus's logger.
+   */
   readonly logger?: NatsLogger;
 }

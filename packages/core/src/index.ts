@@ -24,7 +24,7 @@ export type {
   TransportFeatures,
 } from './transport/Transport.js';
 export { registerTransport, resolveTransport } from './transport/transportRegistry.js';
-export type { TransportFactory } from './transport/transportRegistry.js';
+export type { TransportContext, TransportFactory } from './transport/TransportFactory.js';
 export { PullDelivery } from './pull/PullDelivery.js';
 export { RecordDelivery } from './pull/RecordDelivery.js';
 export type { DeliveryOwner, Settlement } from './pull/PullDelivery.js';

@@ -1,4 +1,5 @@
 import { HopbusError } from '@hopbus/core';
+import { mayHaveLostRecords } from './recoveryToLogger.js';
 import { TailCacheBudget } from './TailCache.js';
 
 /**
@@ -127,7 +128,7 @@ function nonNegative(name: string, value: number | undefined, fallback: number):
 
 /** The default onRecovery: says on stderr when open cut records or sent a group back. */
 function warnOfLoss(event: RecoveryEvent): void {
-  if (event.kind === 'truncated' || event.kind === 'group_reset') console.warn(`hopbus log: ${event.file}: ${event.detail}`);
+  if (mayHaveLostRecords(event)) console.warn(`hopbus log: ${event.file}: ${event.detail}`);
 }
 
 /** Options of earlier versions, and what replaced each. */

@@ -1,7 +1,8 @@
 import { registerTransport } from '@hopbus/core';
 import { LogTransport } from './LogTransport.js';
+import { recoveryToLogger } from './recoveryToLogger.js';
 
-registerTransport('log', (url) => new LogTransport({ dir: dirOfUrl(url) }));
+registerTransport('log', (url, { logger }) => new LogTransport({ dir: dirOfUrl(url), onRecovery: recoveryToLogger(logger) }));
 
 /** `log:./data` → `./data`; `log:///abs/path` → `/abs/path`. */
 function dirOfUrl(url: URL | string): string {

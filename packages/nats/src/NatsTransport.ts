@@ -1,13 +1,15 @@
-import { HopbusError, PartlyPublishedError } from '@hopbus/core';
-import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
+import { consoleLogger, HopbusError, PartlyPublishedError } from '@hopbus/core';
+import type { Logger, OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import type { Consumer, JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { asLogger } from './asLogger.js';
 import { connectNats } from './connectNats.js';
 import { coreSource } from './coreSource.js';
 import { jetStreamSource } from './jetStreamSource.js';
 import { JetStreamTopology } from './JetStreamTopology.js';
-import type { NatsLogger, NatsTransportOptions } from './NatsTransportOptions.js';
+import { logConnectionStatus } from './logConnectionStatus.js';
+import type { NatsTransportOptions } from './NatsTransportOptions.js';
 import { NatsSubscription } from './NatsSubscription.js';
 import { parseNatsUrl } from './parseNatsUrl.js';
 import { PublishWindow } from './PublishWindow.js';
@@ -19,8 +21,6 @@ interface Connected {
   readonly js: JetStreamClient;
   readonly topology: JetStreamTopology;
 }
-
-const quietLogger: NatsLogger = { warn: (message) => console.warn(message) };
 
 /**
  * The NATS transport. Durable topics live in JetStream (a stream per topic, a durable pull
@@ -34,7 +34,7 @@ export class NatsTransport implements Transport {
   readonly kind = 'nats';
   readonly features: TransportFeatures = { persistent: true, orderedPerKey: true, consumerGroups: true, replay: false };
   private readonly options: NatsTransportOptions;
-  private readonly logger: NatsLogger;
+  private readonly logger: Logger;
   private readonly nonDurable: Set<string>;
   private readonly window: PublishWindow;
   private readonly subscriptions = new Set<{ abort(): Promise<void> }>();
@@ -44,7 +44,7 @@ export class NatsTransport implements Transport {
   /** `options` may be a URL: `nats://user:pass@a:4222,b:4222?tls_ca=...` (see parseNatsUrl). */
   constructor(options: NatsTransportOptions | string = {}) {
     this.options = typeof options === 'string' ? parseNatsUrl(options) : options;
-    this.logger = this.options.logger ?? quietLogger;
+    this.logger = asLogger(this.options.logger ?? consoleLogger);
     this.nonDurable = new Set(this.options.nonDurableTopics ?? []);
     this.window = new PublishWindow(this.options.maxPendingAcks ?? 4096);
   }
@@ -163,35 +163,13 @@ export class NatsTransport implements Transport {
   private connection(): Promise<Connected> {
     this.connecting ??= (async () => {
       const nc = await connectNats(this.options);
-      void this.watch(nc);
+      void logConnectionStatus(nc, this.logger, () => this.closing !== undefined);
       const jsm = await jetstreamManager(nc, { checkAPI: false });
       const topology = new JetStreamTopology(jsm, this.options.manageStreams ?? true, this.options.stream ?? {}, this.options.streamName);
       return { nc, js: jetstream(nc), topology };
     })();
     this.connecting.catch(() => (this.connecting = undefined));
     return this.connecting;
-  }
-
-  /** Logs connection status changes: disconnects and errors as warnings, the rest as info. */
-  private async watch(nc: NatsConnection): Promise<void> {
-    for await (const status of nc.status()) {
-      switch (status.type) {
-        case 'disconnect':
-          this.logger.warn(`hopbus nats: disconnected from ${status.server}; reconnecting`);
-          break;
-        case 'reconnect':
-          this.logger.info?.(`hopbus nats: reconnected to ${status.server}`);
-          break;
-        case 'error':
-          this.logger.warn(`hopbus nats: ${status.error.message}`);
-          break;
-        case 'ldm':
-          this.logger.info?.(`hopbus nats: server ${status.server} is entering lame duck mode`);
-          break;
-        default:
-          break;
-      }
-    }
   }
 
   private publishFailed(topic: string, cause: unknown): HopbusError {

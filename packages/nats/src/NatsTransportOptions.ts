@@ -1,7 +1,9 @@
-/** Where log lines about the connection go; console-like. */
+/** Where log lines about the connection go: a hopbus Logger, `console`, or any object with at least `warn`. */
 export interface NatsLogger {
   warn(message: string): void;
+  error?(message: string): void;
   info?(message: string): void;
+  debug?(message: string): void;
 }
 
 export interface NatsTlsOptions {
@@ -25,7 +27,7 @@ export interface NatsStreamOptions {
 }
 
 export interface NatsTransportOptions {
-  /** Server URLs, `nats://host:port` or `tls://host:port`; several make a pool. */
+  /** Server URLs, `nats://host:port` or `tls://host:port`; several make a pool. Absent: `127.0.0.1:4222`; a list naming none fails with `config`. */
   readonly servers?: readonly string[];
   readonly token?: string;
   readonly user?: string;
@@ -70,6 +72,10 @@ export interface NatsTransportOptions {
    * `durable: false` adds its topic here too.
    */
   readonly nonDurableTopics?: readonly string[];
-  /** Connection status (disconnect, reconnect, errors); warnings only by default, through console.warn. */
+  /**
+   * Where connection status goes (see logConnectionStatus: a lost connection and its return as
+   * warnings, reconnect attempts at debug). Default: warnings and errors to stderr; a transport
+   * made from a URL by createBus logs to the bus's logger.
+   */
   readonly logger?: NatsLogger;
 }

@@ -11,8 +11,18 @@ function isAuthError(error: unknown): boolean {
   return false;
 }
 
+/** `host:port` of each server; absent `servers` is 127.0.0.1:4222, an explicit list that names none fails with `config`. */
+function serverAddresses(options: NatsTransportOptions): string[] {
+  const listed = options.servers ?? ['127.0.0.1:4222'];
+  const addresses = listed.flatMap((s) => s.split(',')).map((s) => s.trim().replace(/^(nats|tls):\/\//i, '').replace(/\/$/, '')).filter(Boolean);
+  if (addresses.length === 0) {
+    throw new HopbusError('config', `The NATS servers ${JSON.stringify(listed)} name no server. Give at least one, such as servers: ['nats://127.0.0.1:4222'].`);
+  }
+  return addresses;
+}
+
 function connectionOptions(options: NatsTransportOptions, timeout: number): NodeConnectionOptions {
-  const servers = (options.servers ?? ['127.0.0.1:4222']).flatMap((s) => s.split(',')).map((s) => s.trim().replace(/^(nats|tls):\/\//i, ''));
+  const servers = serverAddresses(options);
   const wantsTls = (options.servers ?? []).some((s) => /^tls:\/\//i.test(s)) || options.tls !== undefined;
   const authenticators: Authenticator[] = [];
   if (options.nkeySeed) authenticators.push(nkeyAuthenticator(new TextEncoder().encode(options.nkeySeed)));

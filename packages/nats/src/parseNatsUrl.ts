@@ -11,7 +11,7 @@ function number(name: string, text: string): number {
 
 /**
  * Options from a transport URL: `nats://user:pass@a:4222,b:4222?token=...&tls_ca=...`.
- * Hosts are comma-separated; credentials in the authority apply to all (a lone name is a
+ * Hosts are comma-separated, at least one (a URL without a host fails with code `config`); credentials in the authority apply to all (a lone name is a
  * token). Query: token, user, password, nkey_seed, creds (file), tls_ca, tls_cert, tls_key,
  * name, replicas, max_age_ms, max_bytes, manage_streams, non_durable (comma-separated topics),
  * and the numeric options by their option name (connectTimeoutMs, ...). `tls://` means TLS.
@@ -23,7 +23,13 @@ export function parseNatsUrl(url: string): NatsTransportOptions {
   }
   const scheme = match[1]!.toLowerCase();
   const hosts = match[3]!.split(',').map((h) => h.trim()).filter(Boolean);
-  const servers = (hosts.length ? hosts : ['127.0.0.1:4222']).map((h) => `${scheme}://${h}`);
+  if (hosts.length === 0) {
+    throw new HopbusError(
+      'config',
+      `NATS URL ${JSON.stringify(url)} names no server. Give at least one host and port: nats://127.0.0.1:4222, or several comma-separated: nats://user:pass@a:4222,b:4222`,
+    );
+  }
+  const servers = hosts.map((h) => `${scheme}://${h}`);
   const options: Record<string, unknown> = { servers };
   const userinfo = match[2];
   if (userinfo) {

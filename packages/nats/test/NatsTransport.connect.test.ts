@@ -35,6 +35,12 @@ async function roundTrip(options: NatsTransportOptions | string, topic: string):
 }
 
 describe('NatsTransport connecting', () => {
+  it.each([[[]], [['nats://']], [[' , ']]])('refuses servers %j, which name no server, with a config error', async (servers) => {
+    const { error } = await failure({ servers, connectTimeoutMs: 1000 });
+    expect(HopbusError.hasCode(error, 'config')).toBe(true);
+    expect((error as Error).message).toContain('name no server');
+  });
+
   it('fails with connect_failed after the connect timeout when no server listens', async () => {
     const port = await freeLoopbackPort();
     const { error, ms } = await failure({ servers: [`nats://127.0.0.1:${port}`], connectTimeoutMs: 1500 });

@@ -24,7 +24,7 @@ export interface BusOptions {
   readonly container?: Container;
   /** Larger payloads are refused at publish with code `message_too_large` (default 1 MiB). */
   readonly maxMessageBytes?: number;
-  /** Default: warnings and errors to stderr. */
+  /** Default: warnings and errors to stderr. A transport made from a URL logs here too. */
   readonly logger?: Logger;
   /** Read instead of process.env (for tests). */
   readonly env?: Readonly<Record<string, string | undefined>>;
@@ -37,10 +37,11 @@ export async function createBus(options: BusOptions = {}): Promise<Bus> {
   const env = options.env ?? process.env;
   const configured = options.transport ?? defaultTransportUrl;
   const fromEnv = env['HOPBUS_TRANSPORT']?.trim();
-  const transport = typeof configured === 'string' ? await resolveTransport(fromEnv || configured) : configured;
+  const logger = options.logger ?? consoleLogger;
+  const transport = typeof configured === 'string' ? await resolveTransport(fromEnv || configured, { logger }) : configured;
   const maxMessageBytes = options.maxMessageBytes ?? defaultMaxMessageBytes;
   if (!(Number.isInteger(maxMessageBytes) && maxMessageBytes > 0)) {
     throw new HopbusError('config', `maxMessageBytes must be a whole number above 0, not ${maxMessageBytes}.`);
   }
-  return new Bus(transport, options.services ?? [], options.container ?? newContainer(), options.logger ?? consoleLogger, maxMessageBytes, options.tracing);
+  return new Bus(transport, options.services ?? [], options.container ?? newContainer(), logger, maxMessageBytes, options.tracing);
 }

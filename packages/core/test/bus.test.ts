@@ -1,5 +1,5 @@
 import { Actor, createBus, HopbusError, MemoryTransport, Publishes, silentLogger, Subscribe, topic } from '@hopbus/core';
-import type { MessageContext, Publisher, Transport } from '@hopbus/core';
+import type { MessageContext, Publisher } from '@hopbus/core';
 import { Receiver } from '@hopbus/testing';
 import { Container, inject, injectable } from 'inversify';
 import { z } from 'zod';
@@ -15,18 +15,6 @@ interface Payment {
 }
 
 const quiet = { logger: silentLogger };
-
-/** `transport` as seen by buses that come and go: stopping a bus does not close it. */
-function outlivingBuses(transport: MemoryTransport): Transport {
-  return {
-    kind: transport.kind,
-    features: transport.features,
-    connect: () => transport.connect(),
-    publish: (records) => transport.publish(records),
-    subscribe: (topic, options) => transport.subscribe(topic, options),
-    close: async () => undefined,
-  };
-}
 
 describe('the bus', () => {
   it('delivers to a decorated handler, injects constructor dependencies and publishers, and carries correlation', async () => {
@@ -106,67 +94,6 @@ describe('the bus', () => {
     await bus.stop();
   });
 
-  it('retries a failing handler in place, keeping order per key, then succeeds', async () => {
-    const Jobs = topic<{ key: string; n: number }>('t3.jobs');
-    const handled: string[] = [];
-    let failures = 0;
-    @Actor()
-    class Worker {
-      @Subscribe(Jobs, { retry: { attempts: 4, initialDelayMs: 5, maxDelayMs: 20 }, concurrency: 4 })
-      handle(job: { key: string; n: number }, ctx: MessageContext): void {
-        if (job.key === 'k1' && job.n === 0 && failures < 2) {
-          failures++;
-          throw new Error('flaky');
-        }
-        handled.push(`${job.key}:${job.n}:${ctx.attempt}`);
-      }
-    }
-    const bus = await createBus({ transport: 'memory:', services: [Worker], ...quiet });
-    await bus.start();
-    for (let n = 0; n < 3; n++) {
-      await bus.publish(Jobs, { key: 'k1', n }, { key: 'k1' });
-      await bus.publish(Jobs, { key: 'k2', n }, { key: 'k2' });
-    }
-    await waitFor('six jobs', () => handled.length === 6);
-    expect(handled.filter((h) => h.startsWith('k1'))).toEqual(['k1:0:3', 'k1:1:1', 'k1:2:1']);
-    expect(handled.filter((h) => h.startsWith('k2'))).toEqual(['k2:0:1', 'k2:1:1', 'k2:2:1']);
-    await bus.stop();
-  });
-
-  it('dead-letters after the last attempt with the failure in headers, and settles the message', async () => {
-    const Jobs = topic<{ n: number }>('t4.jobs');
-    const transport = new MemoryTransport();
-    let calls = 0;
-    @Actor('poisoned')
-    class Worker {
-      @Subscribe(Jobs, { retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 5 }, ackTimeoutMs: 300 })
-      handle(): void {
-        calls++;
-        throw new HopbusError('handler', 'cannot ship to Atlantis');
-      }
-    }
-    const bus = await createBus({ transport, services: [Worker], ...quiet });
-    await bus.start();
-    await bus.publish(Jobs, { n: 7 }, { key: 'p1', headers: { 'x-kept': 'yes' } });
-    const dead = await new Receiver(await transport.subscribe('t4.jobs.dlq', { group: 'inspect', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 30_000 })).next();
-    expect(dead).toBeDefined();
-    expect(calls).toBe(3);
-    expect(JSON.parse(Buffer.from(dead!.data).toString())).toEqual({ n: 7 });
-    expect(dead!.key).toBe('p1');
-    expect(dead!.headers).toMatchObject({
-      'x-kept': 'yes',
-      'hopbus-error': 'cannot ship to Atlantis',
-      'hopbus-error-code': 'handler',
-      'hopbus-original-topic': 't4.jobs',
-      'hopbus-original-group': 'poisoned',
-      'hopbus-attempts': '3',
-    });
-    expect(Number.isNaN(Date.parse(dead!.headers['hopbus-failed-at']!))).toBe(false);
-    await new Promise((resolve) => setTimeout(resolve, 700));
-    expect(calls).toBe(3);
-    await bus.stop();
-  });
-
   it('sends a payload that does not decode or fails the schema straight to the dead letters', async () => {
     const Orders = topic<Order>('t5.orders', { schema: z.object({ orderId: z.string(), total: z.number().positive() }) });
     const transport = new MemoryTransport();
@@ -230,136 +157,6 @@ describe('the bus', () => {
     await waitFor('40 jobs', () => done === 40);
     expect(peak).toBe(3);
     await bus.stop();
-  });
-
-  it('pulls only as fast as handlers free up (bounded in-flight)', async () => {
-    const Jobs = topic<{ n: number }>('t8.jobs');
-    const transport = new MemoryTransport();
-    let release: () => void = () => undefined;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let started = 0;
-    @Actor()
-    class Slow {
-      @Subscribe(Jobs, { maxInFlight: 8 })
-      async handle(): Promise<void> {
-        started++;
-        await gate;
-      }
-    }
-    const bus = await createBus({ transport, services: [Slow], ...quiet });
-    await bus.start();
-    await bus.publishBatch(Jobs, Array.from({ length: 1000 }, (_, n) => ({ payload: { n } })));
-    await waitFor('the first handler', () => started === 1);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const group = (transport as unknown as { groups: Map<string, { inFlight: Set<unknown> }> }).groups.values().next().value!;
-    expect(group.inFlight.size).toBe(8);
-    release();
-    await bus.stop();
-  });
-
-  it('stop() lets running handlers finish, hands back queued messages, and fires the signal at the timeout', async () => {
-    const Jobs = topic<{ n: number }>('t9.jobs');
-    const transport = new MemoryTransport();
-    const finished: number[] = [];
-    let aborted = 0;
-    @Actor('drainer')
-    class Worker {
-      @Subscribe(Jobs, { concurrency: 2 })
-      async handle(job: { n: number }, ctx: MessageContext): Promise<void> {
-        if (job.n === 0) {
-          await new Promise((resolve) => setTimeout(resolve, 100));
-          finished.push(job.n);
-          return;
-        }
-        await new Promise<void>((resolve) => ctx.signal.addEventListener('abort', () => resolve()));
-        aborted++;
-        throw new Error('aborted');
-      }
-    }
-    const bus = await createBus({ transport, services: [Worker], ...quiet });
-    await bus.start();
-    await bus.publishBatch(Jobs, [0, 1, 2, 3].map((n) => ({ payload: { n }, options: { key: `k${n}` } })));
-    await new Promise((resolve) => setTimeout(resolve, 30));
-    const startedAt = Date.now();
-    await transport.publish([]);
-    await bus.stop({ timeoutMs: 300 });
-    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(250);
-    expect(finished).toEqual([0]);
-    expect(aborted).toBe(1);
-  });
-
-  it('hands back a message whose handler was interrupted, so a new bus gets it again', async () => {
-    const Jobs = topic<{ n: number }>('t10.jobs');
-    const transport = new MemoryTransport();
-    const seen: number[] = [];
-    @Actor('resumer')
-    class Worker {
-      @Subscribe(Jobs, { retry: { attempts: 5, initialDelayMs: 10_000 } })
-      handle(job: { n: number }, ctx: MessageContext): void {
-        seen.push(ctx.deliveryCount);
-        if (ctx.deliveryCount === 1) throw new Error('first try fails; the retry waits 10 s');
-        void job;
-      }
-    }
-    const shared = outlivingBuses(transport);
-    const first = await createBus({ transport: shared, services: [Worker], ...quiet });
-    await first.start();
-    await first.publish(Jobs, { n: 1 });
-    await waitFor('the first attempt', () => seen.length === 1);
-    await first.stop({ timeoutMs: 1000 });
-    const second = await createBus({ transport: shared, services: [Worker], ...quiet });
-    await second.start();
-    await waitFor('the redelivery', () => seen.length === 2);
-    expect(seen).toEqual([1, 2]);
-    await second.stop();
-    await transport.close();
-  });
-
-  it('keeps the messages of a slow handler alive, running and queued, so none is delivered twice', async () => {
-    const Jobs = topic<{ n: number }>('t10b.jobs');
-    const transport = new MemoryTransport();
-    const calls: number[] = [];
-    @Actor('slowpoke')
-    class Slow {
-      @Subscribe(Jobs, { ackTimeoutMs: 150 })
-      async handle(job: { n: number }): Promise<void> {
-        calls.push(job.n);
-        await new Promise((resolve) => setTimeout(resolve, 400));
-      }
-    }
-    const bus = await createBus({ transport, services: [Slow], ...quiet });
-    await bus.start();
-    await bus.publishBatch(Jobs, [{ payload: { n: 1 } }, { payload: { n: 2 } }, { payload: { n: 3 } }]);
-    await waitFor('three calls', () => calls.length === 3, 5000);
-    await new Promise((resolve) => setTimeout(resolve, 600));
-    expect(calls).toEqual([1, 2, 3]);
-    await bus.stop();
-  });
-
-  it('dead-letters a message delivered more than maxDeliveries times without being settled', async () => {
-    const Jobs = topic<{ n: number }>('t10c.jobs');
-    const transport = new MemoryTransport();
-    const counts: number[] = [];
-    @Actor('crashy')
-    class Crashy {
-      @Subscribe(Jobs, { maxDeliveries: 2 })
-      handle(_job: { n: number }, ctx: MessageContext): Promise<void> {
-        counts.push(ctx.deliveryCount);
-        return new Promise(() => undefined); // never settles: as if the process died in it
-      }
-    }
-    const shared = outlivingBuses(transport);
-    const dead = new Receiver(await transport.subscribe('t10c.jobs.dlq', { group: 'inspect', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 30_000 }));
-    for (let run = 1; run <= 3; run++) {
-      const bus = await createBus({ transport: shared, services: [Crashy], ...quiet });
-      await bus.start();
-      if (run === 1) await bus.publish(Jobs, { n: 9 });
-      if (run < 3) await waitFor(`delivery ${run}`, () => counts.length === run);
-      else expect(await dead.next()).toMatchObject({ headers: { 'hopbus-error-code': 'max_deliveries', 'hopbus-original-topic': 't10c.jobs' } });
-      await bus.stop({ timeoutMs: 20 });
-    }
-    expect(counts).toEqual([1, 2]);
-    await transport.close();
   });
 
   it('refuses retry options it cannot follow when the bus starts, with code config', async () => {

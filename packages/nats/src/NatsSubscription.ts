@@ -24,6 +24,8 @@ const settleBatch = 128;
 export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullGroup<NatsDelivery<M>>> implements MessageSink<M> {
   private readonly queue: M[] = [];
   private readonly outbox: [M, NatsSettlement, number][] = [];
+  /** Naks made while the source stops: sent once it has ended (see flush). */
+  private readonly heldBackNaks: [M, NatsSettlement, number][] = [];
   private flushScheduled = false;
   private stopped = false;
   private ended = false;
@@ -96,6 +98,8 @@ export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullG
       this.stopped = true;
       this.source.stop();
       await this.sourceEnded;
+      // Handed out before the rest of the queue, so given back before it: order per key holds.
+      for (const settlement of this.heldBackNaks.splice(0)) this.apply(settlement);
       await this.source.release(this.queue.splice(0)).catch(() => undefined);
     })();
     return this.stopping;
@@ -110,15 +114,27 @@ export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullG
     }
   }
 
+  /**
+   * Applies what waits in the outbox, except naks made while the source stops: until it has
+   * ended, the server may still hold our pull requests, and nats-server 2.9 loses a redelivery
+   * then (see ResumingPull's finish): the message would come again only after the ack timeout,
+   * behind later ones of its key, with one delivery more. Those naks wait for stopSource().
+   */
   private flush(): void {
     this.flushScheduled = false;
     if (this.outbox.length === 0) return;
-    for (const [message, how, delayMs] of this.outbox.splice(0)) {
-      try {
-        this.source.settle(message, how, delayMs);
-      } catch {
-        // The connection is closed: the server redelivers after the ack timeout.
-      }
+    const holdNaks = this.stopped && !this.ended;
+    for (const settlement of this.outbox.splice(0)) {
+      if (holdNaks && settlement[1] === 'nack') this.heldBackNaks.push(settlement);
+      else this.apply(settlement);
+    }
+  }
+
+  private apply([message, how, delayMs]: [M, NatsSettlement, number]): void {
+    try {
+      this.source.settle(message, how, delayMs);
+    } catch {
+      // The connection is closed: the server redelivers after the ack timeout.
     }
   }
 }

@@ -1,5 +1,9 @@
 export { describeTransportConformance } from './describeTransportConformance.js';
 export type { ConformanceFeatures, ConformanceHarness, ReplayTarget } from './describeTransportConformance.js';
+export { describeRuntimeConformance } from './runtime/describeRuntimeConformance.js';
+export { runtimeCaseIds } from './runtime/RuntimeHarness.js';
+export type { RuntimeCaseId, RuntimeFeatures, RuntimeHarness } from './runtime/RuntimeHarness.js';
+export { transportOutlivingBuses } from './runtime/transportOutlivingBuses.js';
 export { Receiver } from './receive.js';
 export { makeRecord, numberOf } from './makeRecord.js';
 export { NatsServer } from './nats/NatsServer.js';

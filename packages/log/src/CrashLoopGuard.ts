@@ -8,6 +8,8 @@ const carefulRecords = 1024;
 interface TrackedSuspect {
   runs: number;
   out: boolean;
+  /** Left by a run that died: keeps the partition careful until settled. */
+  readonly fromCrash: boolean;
   /** The write that records this hand-out (compare with `written`). */
   recordedAt: number;
 }
@@ -60,14 +62,15 @@ export class CrashLoopGuard {
     this.openHeadRecorded = committed.map(() => false);
     this.suspects = committed.map((from, p) => {
       const carried = new Map<number, TrackedSuspect>();
-      if (previous === undefined || previous.clean) return carried;
+      if (previous === undefined) return carried;
       for (const suspect of previous.partitions[p]?.suspects ?? []) {
-        const runs = suspect.out ? suspect.runs + 1 : suspect.runs;
-        if (suspect.offset >= from && runs > 0) carried.set(suspect.offset, { runs, out: false, recordedAt: 0 });
+        // A clean close lists what it handed back unsettled, with the deliveries it counted.
+        const runs = suspect.out && !previous.clean ? suspect.runs + 1 : suspect.runs;
+        if (suspect.offset >= from && runs > 0) carried.set(suspect.offset, { runs, out: false, recordedAt: 0, fromCrash: !previous.clean });
       }
       return carried;
     });
-    this.carefulSettles = this.suspects.map((carried) => (carried.size > 0 ? carefulRecords : 0));
+    this.carefulSettles = this.suspects.map((_, p) => (this.hasCarried(p) ? carefulRecords : 0));
   }
 
   /** Per partition, the larger of the saved offset and the recorded one: every offset below either was settled. */
@@ -91,7 +94,7 @@ export class CrashLoopGuard {
     const mustRecord = this.isCareful(partition) ? !suspect?.out : offset === this.openHead[partition] && !this.openHeadRecorded[partition];
     if (mustRecord) {
       if (offset === this.openHead[partition]) this.openHeadRecorded[partition] = true;
-      suspect ??= { runs: 0, out: true, recordedAt: 0 };
+      suspect ??= { runs: 0, out: true, recordedAt: 0, fromCrash: false };
       suspect.out = true;
       suspect.recordedAt = ++this.wanted;
       suspects.set(offset, suspect);
@@ -127,9 +130,16 @@ export class CrashLoopGuard {
     void this.write();
   }
 
-  /** A clean close: nothing is left handed out. */
-  close(): Promise<void> {
+  /**
+   * A clean close: nothing is left handed out. `handedBack`: records handed out and given back
+   * unsettled (a bus that stopped with them queued or unfinished), and how often each was
+   * delivered; the next run goes on counting from there, as a broker would.
+   */
+  close(handedBack: readonly { partition: number; offset: number; deliveryCount: number }[]): Promise<void> {
     for (const suspects of this.suspects) suspects.clear();
+    for (const { partition, offset, deliveryCount } of handedBack) {
+      this.suspects[partition]?.set(offset, { runs: deliveryCount, out: false, recordedAt: 0, fromCrash: false });
+    }
     return this.write(true);
   }
 
@@ -137,9 +147,9 @@ export class CrashLoopGuard {
     return this.carefulSettles[partition]! > 0 || this.hasCarried(partition);
   }
 
-  /** A suspect carried from an earlier run and not yet settled keeps its partition careful. */
+  /** A suspect left by a run that died, not yet settled, keeps its partition careful. */
   private hasCarried(partition: number): boolean {
-    for (const suspect of this.suspects[partition]!.values()) if (suspect.runs > 0) return true;
+    for (const suspect of this.suspects[partition]!.values()) if (suspect.fromCrash) return true;
     return false;
   }
 

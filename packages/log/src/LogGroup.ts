@@ -84,6 +84,13 @@ export class LogGroup extends PullGroup<LogDelivery> {
     return this.takeDue(this.redeliveries);
   }
 
+  /** Records handed back and not delivered again yet, with how often each was delivered (for a clean close). */
+  handedBack(): { partition: number; offset: number; deliveryCount: number }[] {
+    const back: { partition: number; offset: number; deliveryCount: number }[] = [];
+    for (const { record, deliveryCount } of this.redeliveries.values()) back.push({ partition: record.partition, offset: record.offset, deliveryCount });
+    return back;
+  }
+
   /** The next record not handed out yet, partitions in turn. Starts reads as needed; never waits. */
   takeNext(): LogRecord | undefined {
     const count = this.cursors.length;

@@ -207,7 +207,7 @@ export class LogTransport implements Transport {
     for (const group of this.groups.values()) group.close();
     try {
       await this.commit();
-      for (const group of this.groups.values()) await group.guard?.close();
+      for (const group of this.groups.values()) await group.guard?.close(group.handedBack());
     } finally {
       await this.store?.close();
     }

@@ -16,10 +16,6 @@ describeRuntimeConformance(
     consumerGroups: true,
     replay: true,
     ackTimeoutMs: 500,
-    knownDefects: {
-      maxDeliveriesAcrossStops:
-        'CrashLoopGuard counts deliveries across restarts only after an unclean exit; a clean close (bus.stop) records the heads as settled, so a message handed back unfinished starts again at deliveryCount 1',
-    },
   },
   {
     create: async () => new LogTransport({ dir: join(root, String(++n)) }),

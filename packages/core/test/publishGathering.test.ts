@@ -32,7 +32,7 @@ const outcome = (promise: Promise<void>): Promise<string> =>
     (error: unknown) => (HopbusError.is(error) ? error.code : String(error)),
   );
 
-describe('publish() calls of one synchronous run', () => {
+describe('publish() calls of one event-loop turn', () => {
   it('go to the transport in one call per topic, in call order, before a publishBatch made after them', async () => {
     const { transport, calls } = watched();
     const bus = await createBus({ transport, ...quiet });
@@ -40,6 +40,25 @@ describe('publish() calls of one synchronous run', () => {
     const B = topic<{ n: number }>('gather.b');
     await Promise.all([bus.publish(A, { n: 1 }), bus.publish(B, { n: 2 }), bus.publish(A, { n: 3 }), bus.publishBatch(A, [{ payload: { n: 4 } }]), bus.publish(A, { n: 5 })]);
     expect(calls).toEqual([['{"n":1}', '{"n":3}'], ['{"n":2}'], ['{"n":4}'], ['{"n":5}']]);
+    await bus.stop();
+  });
+
+  it('include callers that await their own publish and resume in the same turn (a window awaiting its oldest)', async () => {
+    const { transport, calls } = watched();
+    const bus = await createBus({ transport, ...quiet });
+    const T = topic<{ n: number }>('gather.window');
+    await bus.publish(T, { n: -1 }); // connects
+    calls.length = 0;
+    const inFlight: Promise<void>[] = [];
+    let oldest = 0;
+    for (let n = 0; n < 400; n++) {
+      if (inFlight.length - oldest >= 100) await inFlight[oldest++];
+      inFlight.push(bus.publish(T, { n }));
+    }
+    await Promise.all(inFlight);
+    expect(calls.flat()).toEqual(Array.from({ length: 400 }, (_, n) => `{"n":${n}}`));
+    // Each window refills in one turn: a handful of calls, not one per publish.
+    expect(calls.length).toBeLessThanOrEqual(8);
     await bus.stop();
   });
 

@@ -4,7 +4,8 @@ import type { OutgoingRecord } from '@hopbus/core';
 import { decodeHeaderName, decodeHeaderValue, encodeHeaderName, encodeHeaderValue } from './headerEncoding.js';
 import { natsHeaderNames } from './natsHeaderNames.js';
 
-const reserved: ReadonlySet<string> = new Set(Object.values(natsHeaderNames).map((n) => n.toLowerCase()));
+/** Our own header names, lower-case: a record header of that name travels encoded. */
+export const reservedHeaderNames: ReadonlySet<string> = new Set(Object.values(natsHeaderNames).map((n) => n.toLowerCase()));
 
 /** What of a record travels in NATS headers. */
 export interface HeaderFields {
@@ -25,7 +26,7 @@ export function toNatsHeaders(record: OutgoingRecord): MsgHdrs {
   h.append(natsHeaderNames.id, encodeHeaderValue(record.id));
   if (record.key !== undefined) h.append(natsHeaderNames.key, encodeHeaderValue(record.key));
   h.append(natsHeaderNames.timestamp, String(record.timestamp));
-  for (const name in record.headers) h.append(encodeHeaderName(name, reserved), encodeHeaderValue(record.headers[name]!));
+  for (const name in record.headers) h.append(encodeHeaderName(name, reservedHeaderNames), encodeHeaderValue(record.headers[name]!));
   return h;
 }
 

@@ -62,18 +62,18 @@ describe('publish() calls of one event-loop turn', () => {
     await bus.stop();
   });
 
-  it('are sent in parts of 512 when a run makes more calls, the first parts before the run ends', async () => {
+  it('are sent in parts of 4,096 when a run makes more calls, the first parts before the run ends', async () => {
     const { transport, calls } = watched();
     const bus = await createBus({ transport, ...quiet });
     const T = topic<{ n: number }>('gather.long');
     await bus.publish(T, { n: -1 }); // connects
     calls.length = 0;
     const published: Promise<void>[] = [];
-    for (let n = 0; n < 1200; n++) published.push(bus.publish(T, { n }));
-    expect(calls.map((call) => call.length)).toEqual([512, 512]); // still in the run: the transport already works on these
+    for (let n = 0; n < 9000; n++) published.push(bus.publish(T, { n }));
+    expect(calls.map((call) => call.length)).toEqual([4096, 4096]); // still in the run: the transport already works on these
     await Promise.all(published);
-    expect(calls.map((call) => call.length)).toEqual([512, 512, 176]);
-    expect(calls.flat()).toEqual(Array.from({ length: 1200 }, (_, n) => `{"n":${n}}`));
+    expect(calls.map((call) => call.length)).toEqual([4096, 4096, 808]);
+    expect(calls.flat()).toEqual(Array.from({ length: 9000 }, (_, n) => `{"n":${n}}`));
     await bus.stop();
   });
 

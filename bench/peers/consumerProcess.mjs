@@ -11,6 +11,18 @@ const FLAG = '--consumer';
 /** A run fails when the consumer's count has not moved for this long after the last publish. */
 const STALL_MS = 10_000;
 
+const TIMED_OUT = Symbol('timed out');
+
+/** `promise`'s value, or TIMED_OUT after `ms`; the timer never outlives the answer. */
+async function within(ms, promise) {
+  const timer = new AbortController();
+  try {
+    return await Promise.race([promise, sleep(ms, TIMED_OUT, { signal: timer.signal })]);
+  } finally {
+    timer.abort();
+  }
+}
+
 /** True in the child that spawnConsumer(moduleUrl) started. */
 export function isConsumerProcess(moduleUrl) {
   return process.argv[1] === fileURLToPath(moduleUrl) && process.argv[2] === FLAG;
@@ -72,8 +84,11 @@ export async function spawnConsumer(moduleUrl, options) {
       }),
     ]);
   await next('ready');
+  const done = next('done');
+  // Once stop() ends the child, `done` rejects: that is no failure unless someone awaits it.
+  done.catch(() => undefined);
   return {
-    done: next('done'),
+    done,
     async received() {
       const reply = next('count');
       child.send({ type: 'count' });
@@ -82,8 +97,7 @@ export async function spawnConsumer(moduleUrl, options) {
     async stop() {
       if (child.exitCode === null && child.signalCode === null) {
         if (child.connected) child.send({ type: 'stop' });
-        const outcome = await Promise.race([exited, sleep(10_000, 'timeout')]);
-        if (outcome === 'timeout') child.kill('SIGKILL');
+        if ((await within(10_000, exited)) === TIMED_OUT) child.kill('SIGKILL');
       }
       await exited;
     },
@@ -97,14 +111,12 @@ export async function spawnConsumer(moduleUrl, options) {
  * message it received is not `payload`.
  */
 export async function timeEndToEnd(consumer, { total, window, payload }, publishOne) {
-  const done = consumer.done;
-  done.catch(() => undefined);
   const started = performance.now();
   await windowed(total, window, publishOne);
   let last = -1;
   for (;;) {
-    const outcome = await Promise.race([done, sleep(STALL_MS, 'waiting')]);
-    if (outcome !== 'waiting') {
+    const outcome = await within(STALL_MS, consumer.done);
+    if (outcome !== TIMED_OUT) {
       if (JSON.stringify(outcome.first) !== JSON.stringify(payload)) {
         throw new Error(`the consumer received ${JSON.stringify(outcome.first)}, not the payload sent: ${JSON.stringify(payload)}`);
       }

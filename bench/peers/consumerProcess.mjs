@@ -60,6 +60,8 @@ export async function serveConsumer(subscribe) {
       );
     }
   });
+  // A parent that dies leaves no consumer behind.
+  process.once('disconnect', () => process.exit(0));
   process.send({ type: 'ready' });
 }
 

@@ -28,7 +28,10 @@ export async function publishWindowed(total, window, publishOne) {
   await Promise.all(lanes);
 }
 
-/** Publishes N times with at most `window` in flight, each new one issued after awaiting the oldest. */
+/**
+ * Runs `one(i)` N times the way a producer keeping a window of promises does: at most `window`
+ * in flight, each new one issued only after awaiting the oldest (not `window` independent lanes).
+ */
 export async function windowed(total, window, one) {
   const inFlight = [];
   let oldest = 0;

@@ -11,6 +11,7 @@ const root = join(here, '..');
 const only = process.argv[2];
 const extra = only ? process.argv.slice(3) : [];
 const benches = [
+  ['window', join(here, 'window.mjs')],
   ['runtime', join(here, 'runtime.mjs')],
   ['log', join(here, 'log.mjs')],
   ['recovery', join(here, 'recovery.mjs')],

@@ -18,7 +18,7 @@ export async function peerEndToEnd(options) {
       continue;
     }
     const { endToEnd } = await import(driver);
-    figures[name] = (await endToEnd(options)).msgPerSec;
+    figures[name] = Math.round((await endToEnd(options)).msgPerSec);
   }
   return figures;
 }

@@ -92,7 +92,10 @@ async function hopbusBus(transport) {
 const paths = {
   'nats-core': {
     title: 'NATS core, end to end (fire-and-forget topic, consumer in a second process)',
-    goal: (m) => `≥ 70 % of raw: ${verdict(m.hopbus >= 0.7 * m.raw)}${m.nestjs ? `; ≥ 3× NestJS: ${verdict(m.hopbus >= 3 * m.nestjs)}` : ''}${m.moleculer ? `; ≥ 2× Moleculer: ${verdict(m.hopbus >= 2 * m.moleculer)}` : ''}`,
+    goal: (m) =>
+      `≥ 70 % of raw: ${verdict(m.hopbus >= 0.7 * m.raw)}` +
+      (m.nestjs ? `; ${(m.hopbus / m.nestjs).toFixed(1)}× NestJS (≥ 3×: ${verdict(m.hopbus >= 3 * m.nestjs)})` : '') +
+      (m.moleculer ? `; ${(m.hopbus / m.moleculer).toFixed(1)}× Moleculer (≥ 2×: ${verdict(m.hopbus >= 2 * m.moleculer)})` : ''),
     async run(server) {
       const figures = {};
       {
@@ -165,7 +168,9 @@ const paths = {
   },
   log: {
     title: "log, durable publish (fsync: 'always') and consume + ack through a decorated handler (second process)",
-    goal: (m) => `publish ≥ 500,000: ${verdict(m.hopbus >= 500_000)}; consume ≥ 500,000: ${verdict(m['hopbus consume'] >= 500_000)}`,
+    goal: (m) =>
+      `publish ≥ 500,000: ${verdict(m.hopbus >= 500_000)} (${(m.hopbus / m['redis streams']).toFixed(1)}× Redis Streams); ` +
+      `consume ≥ 500,000: ${verdict(m['hopbus consume'] >= 500_000)} (${(m['hopbus consume'] / m['redis streams consume']).toFixed(1)}× Redis Streams)`,
     async run(server, redis) {
       const figures = {};
       const dir = mkdtempSync(join(tmpdir(), 'hopbus-bench-window-'));

@@ -203,7 +203,7 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 console.log(`hopbus window loop — ${fmt(total)} messages of ${bytes.byteLength} bytes JSON, window ${fmt(window)} (await the oldest, then publish the next), median of ${rounds} rounds`);
 console.log(`consumers: a second process, pull window ${fmt(maxInFlight)}; hopbus through a decorated handler, concurrency 1; redis-server with appendfsync everysec`);
 console.log(machineLine());
-const server = await NatsServer.start({ jetstream: true });
+const server = await NatsServer.start();
 const redis = await startRedis('everysec');
 const runs = {};
 try {

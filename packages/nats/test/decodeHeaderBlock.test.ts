@@ -57,7 +57,7 @@ describe('a received header block read straight from its bytes', () => {
 
   describe('from a real nats-server', () => {
     let server: NatsServer;
-    beforeAll(async () => (server = await NatsServer.start({ jetstream: true })));
+    beforeAll(async () => (server = await NatsServer.start()));
     afterAll(async () => server.dispose());
 
     it('finds the header block in the messages the pinned client receives, core and JetStream', async () => {

@@ -1,7 +1,9 @@
-import { closeSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import { fileMode } from './fileIo.js';
+import { nodeFileSystem } from './FileSystem.js';
+import type { FileSystem } from './FileSystem.js';
 
 /** The lock file of a data dir; it holds the owner's pid. Topic names cannot start with '.', so no topic collides. */
 export const lockFileName = '.lock';
@@ -15,39 +17,43 @@ export const lockFileName = '.lock';
 export class DirLock {
   private released = false;
 
-  private constructor(readonly path: string) {}
+  private constructor(
+    readonly path: string,
+    private readonly fs: FileSystem,
+  ) {}
 
   /** Takes the lock of `dir`; throws `locked` naming the owner when a live process holds it. */
-  static acquire(dir: string, onStale?: (pid: number) => void): DirLock {
+  static acquire(dir: string, onStale?: (pid: number) => void, fs: FileSystem = nodeFileSystem): DirLock {
     const path = join(dir, lockFileName);
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        const fd = openSync(path, 'wx', fileMode);
+        const fd = fs.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, fileMode);
         try {
-          writeSync(fd, ownerLine(process.pid));
+          const line = Buffer.from(ownerLine(fs, process.pid));
+          fs.writeSync(fd, line, 0, line.byteLength, null);
         } finally {
-          closeSync(fd);
+          fs.closeSync(fd);
         }
-        return new DirLock(path);
+        return new DirLock(path, fs);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const lockOwner = readOwner(path);
+      const lockOwner = readOwner(fs, path);
       const owner = lockOwner?.pid;
-      if (lockOwner !== undefined && isRunning(lockOwner)) {
+      if (lockOwner !== undefined && isRunning(fs, lockOwner)) {
         const who = owner === process.pid ? 'this process (another LogTransport or LogStore on the same dir is still open)' : `process ${owner}`;
         throw new HopbusError(
           'locked',
           `The log data dir ${dir} is in use by ${who}. One process owns a data dir: stop the owner, or give this process its own dir.`,
         );
       }
-      if (owner === undefined && youngerThan(path, 2000)) {
+      if (owner === undefined && youngerThan(fs, path, 2000)) {
         throw new HopbusError('locked', `The log data dir ${dir} is being opened by another process right now (${path} has no pid yet). Retry in a moment.`);
       }
       // Stale (dead owner) or unreadable (an owner that died while writing it): take it over.
       if (owner !== undefined) onStale?.(owner);
       try {
-        unlinkSync(path);
+        fs.unlinkSync(path);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
       }
@@ -60,7 +66,7 @@ export class DirLock {
     if (this.released) return;
     this.released = true;
     try {
-      if (readOwner(this.path)?.pid === process.pid) unlinkSync(this.path);
+      if (readOwner(this.fs, this.path)?.pid === process.pid) this.fs.unlinkSync(this.path);
     } catch {
       // Already gone.
     }
@@ -68,9 +74,9 @@ export class DirLock {
 }
 
 /** `<pid> <boot id> <start time>`: the last two only where /proc tells them (Linux). */
-function ownerLine(pid: number): string {
-  const boot = currentBootId();
-  const started = startTimeOf(pid);
+function ownerLine(fs: FileSystem, pid: number): string {
+  const boot = currentBootId(fs);
+  const started = startTimeOf(fs, pid);
   return boot !== undefined && started !== undefined ? `${pid} ${boot} ${started}\n` : `${pid}\n`;
 }
 
@@ -81,9 +87,9 @@ interface LockOwner {
   readonly started: string | undefined;
 }
 
-function readOwner(path: string): LockOwner | undefined {
+function readOwner(fs: FileSystem, path: string): LockOwner | undefined {
   try {
-    const [pidText, boot, started] = readFileSync(path, 'utf8').trim().split(/\s+/);
+    const [pidText, boot, started] = fs.readTextSync(path).trim().split(/\s+/);
     const pid = Number.parseInt(pidText ?? '', 10);
     return Number.isInteger(pid) && pid > 0 ? { pid, boot, started } : undefined;
   } catch {
@@ -92,18 +98,18 @@ function readOwner(path: string): LockOwner | undefined {
 }
 
 /** The lock's owner still runs: its pid is alive and, where the lock records them, in the same boot with the same start time. */
-function isRunning({ pid, boot, started }: LockOwner): boolean {
+function isRunning(fs: FileSystem, { pid, boot, started }: LockOwner): boolean {
   if (!isAlive(pid)) return false;
   if (boot === undefined || started === undefined) return true; // a lock from a platform without /proc
-  const nowBoot = currentBootId();
+  const nowBoot = currentBootId(fs);
   if (nowBoot !== undefined && nowBoot !== boot) return false; // written before a reboot
-  const nowStarted = startTimeOf(pid);
+  const nowStarted = startTimeOf(fs, pid);
   return nowStarted === undefined || nowStarted === started;
 }
 
-function currentBootId(): string | undefined {
+function currentBootId(fs: FileSystem): string | undefined {
   try {
-    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const id = fs.readTextSync('/proc/sys/kernel/random/boot_id').trim();
     return /^[0-9a-f-]+$/i.test(id) ? id : undefined;
   } catch {
     return undefined;
@@ -111,9 +117,9 @@ function currentBootId(): string | undefined {
 }
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
-function startTimeOf(pid: number): string | undefined {
+function startTimeOf(fs: FileSystem, pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readTextSync(`/proc/${pid}/stat`);
     const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold spaces
     const started = afterName[19]; // fields 3.. follow the name: field 22 is the 20th of them
     return started !== undefined && /^\d+$/.test(started) ? started : undefined;
@@ -131,9 +137,9 @@ function isAlive(pid: number): boolean {
   }
 }
 
-function youngerThan(path: string, ms: number): boolean {
+function youngerThan(fs: FileSystem, path: string, ms: number): boolean {
   try {
-    return Date.now() - statSync(path).mtimeMs < ms;
+    return Date.now() - fs.statSync(path).mtimeMs < ms;
   } catch {
     return false;
   }

@@ -1,4 +1,6 @@
 import { HopbusError } from '@hopbus/core';
+import { fileSystemOf } from './FileSystem.js';
+import type { FileSystem } from './FileSystem.js';
 import { mayHaveLostRecords } from './recoveryToLogger.js';
 import { TailCacheBudget } from './TailCache.js';
 
@@ -104,6 +106,8 @@ export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRec
   readonly partitions: number | Readonly<Record<string, number>>;
   readonly onRecovery: (event: RecoveryEvent) => void;
   readonly readOnly: boolean;
+  /** Where every file call goes: node:fs, or what a test gave withFileSystem. */
+  readonly fileSystem: FileSystem;
   /** Told, as open checks segments, how many more bytes of `file` it has read, trusted or cut: each segment's calls add up to its size. */
   readonly onBytesChecked?: (file: string, bytes: number) => void;
 };
@@ -201,5 +205,6 @@ export function resolveLogOptions(options: LogOptions, readOnly = false): Resolv
     verifyOnOpen,
     onRecovery: options.onRecovery ?? warnOfLoss,
     readOnly,
+    fileSystem: fileSystemOf(options),
   };
 }

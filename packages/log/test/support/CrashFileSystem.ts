@@ -1,0 +1,356 @@
+import { constants } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import type { FileStat, FileSystem } from '../../src/FileSystem.js';
+import { nodeFileSystem } from '../../src/FileSystem.js';
+import { DirNode, DurableTree, FileNode } from './DurableTree.js';
+import type { CutMode, TreeNode } from './DurableTree.js';
+
+/** A seeded generator of numbers in [0, 1) (mulberry32): a failing run can be replayed from its seed. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const bootIdPath = '/proc/sys/kernel/random/boot_id';
+
+/** The calls that change or sync something: those cutAtOperation counts. */
+const changing = new Set(['open', 'writev', 'fdatasync', 'fsync', 'ftruncate', 'rename', 'mkdir', 'unlink']);
+
+/** A call held before it reaches the disk, until released. */
+interface Hold {
+  readonly matches: (call: string, path: string) => boolean;
+  readonly reached: () => void;
+  readonly released: Promise<void>;
+  taken: boolean;
+}
+
+interface OpenFile {
+  readonly path: string;
+  readonly node: TreeNode | undefined;
+  /** O_DSYNC: each write returns once it is durable. */
+  readonly syncWrites: boolean;
+}
+
+/** What a process of a machine that lost power is told by every file call it still makes. */
+function powerLost(): NodeJS.ErrnoException {
+  return Object.assign(new Error('simulated power loss: the machine went down, this process no longer runs'), { code: 'EIO' });
+}
+
+/**
+ * A file system for tests that can lose power, in the spirit of SQLite's crash-simulating VFS
+ * and RocksDB's fault-injection file system. Its `fileSystem` passes every call through to the
+ * real folder `dir` and remembers (DurableTree) which bytes each file had synced and which
+ * entries each folder had synced. `powerCut()` (or the operation `cutAtOperation` names) stops
+ * the machine: the process's calls fail from then on, and the folder on disk becomes what
+ * stable storage held, everything not synced thrown away (mode 'drop') or a random prefix of it
+ * kept and the last change torn (mode 'tear'). After it, `fileSystem` is that of the rebooted
+ * machine (a new boot id, so that a lock left by the dead process counts as stale).
+ *
+ * Paths outside `dir` pass through untracked. An O_DSYNC write counts as a write then an
+ * fdatasync of the file.
+ */
+export class CrashFileSystem {
+  private tree: DurableTree;
+  private readonly random: () => number;
+  private readonly mode: CutMode;
+  private generation = 0;
+  private down = false;
+  private operations = 0;
+  private cutAt = Number.POSITIVE_INFINITY;
+  private readonly files = new Map<number, OpenFile>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly holds: Hold[] = [];
+  private cutting: Promise<void> | undefined;
+  private nextCut!: Promise<void>;
+  private cutDone!: () => void;
+  /** The view of the machine as it runs now. */
+  fileSystem: FileSystem;
+
+  constructor(dir: string, options: { seed?: number; mode?: CutMode } = {}) {
+    this.dir = resolve(dir);
+    this.tree = new DurableTree(this.dir);
+    this.random = seededRandom(options.seed ?? 1);
+    this.mode = options.mode ?? 'drop';
+    this.fileSystem = this.view(this.generation);
+    this.expectCut();
+  }
+
+  readonly dir: string;
+
+  private expectCut(): void {
+    this.nextCut = new Promise((resolve) => (this.cutDone = resolve));
+  }
+
+  /** Resolves once the next power cut (asked for, or met at cutAtOperation) has left the disk as stable storage held it. */
+  whenCut(): Promise<void> {
+    return this.nextCut;
+  }
+
+  /** Calls that change or sync something (open, write, fsync, truncate, rename, mkdir, unlink) made so far in this boot. */
+  get operationCount(): number {
+    return this.operations;
+  }
+
+  /** The power goes when the `n`-th changing call of this boot starts (1 = the first); that call fails. */
+  cutAtOperation(n: number): void {
+    this.cutAt = n;
+  }
+
+  /** Cuts the power now; resolves once the disk is what stable storage held. */
+  powerCut(): Promise<void> {
+    if (!this.cutting) {
+      this.down = true;
+      this.cutting = this.finishCut();
+    }
+    return this.cutting;
+  }
+
+  private async finishCut(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    for (const fd of this.files.keys()) nodeFileSystem.closeSync(fd);
+    this.files.clear();
+    this.tree.cut(this.mode, this.random);
+    this.tree = new DurableTree(this.dir);
+    this.generation++;
+    this.operations = 0;
+    this.cutAt = Number.POSITIVE_INFINITY;
+    this.fileSystem = this.view(this.generation);
+    this.down = false;
+    this.cutting = undefined;
+    const done = this.cutDone;
+    this.expectCut();
+    done();
+  }
+
+  /**
+   * Holds the next asynchronous call that `matches` (the call's name, and its path or the path
+   * its descriptor was opened with) before it reaches the disk, until `release()`. A cut while it
+   * is held fails it when released. `reached` resolves when the call is being held.
+   */
+  hold(matches: (call: string, path: string) => boolean): { readonly reached: Promise<void>; release(): void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    this.holds.push({ matches, reached, released: new Promise((resolve) => (release = resolve)), taken: false });
+    return { reached: reachedPromise, release };
+  }
+
+  /** Resolves at the first turn of the event loop with no call on the disk (held calls aside): the process waits for something else. */
+  async idle(): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (this.inFlight.size === 0) return;
+      await Promise.allSettled([...this.inFlight]);
+    }
+  }
+
+  /** Of the file or folder at `path` now: whether it exists, its changes not yet synced, whether its name is durable. */
+  status(path: string): { readonly exists: boolean; readonly unsyncedChanges: number; readonly nameDurable: boolean } {
+    return this.tree.status(this.partsOf(path)!);
+  }
+
+  /** What `path` would hold after a power cut in 'drop' mode: its bytes, its entry names, or undefined. */
+  durableImage(path: string): Buffer | string[] | undefined {
+    return this.tree.durableImage(this.partsOf(path)!);
+  }
+
+  /** Path segments below `dir`; undefined for a path outside it (or `dir` itself: []). */
+  private partsOf(path: string): string[] | undefined {
+    const rel = relative(this.dir, resolve(path));
+    if (rel === '') return [];
+    if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+    return rel.split(sep);
+  }
+
+  /** Before a call of the process of `generation`: throws when the power is gone. */
+  private alive(generation: number, changes: boolean): void {
+    if (this.down || generation !== this.generation) throw powerLost();
+    if (changes && ++this.operations >= this.cutAt) {
+      void this.powerCut();
+      throw powerLost();
+    }
+  }
+
+  /**
+   * Runs `real`, then `record` (the model's update) only if the power held until it completed;
+   * `afterPower` keeps the books of descriptors opened or closed while the power went.
+   */
+  private async track<T>(
+    generation: number,
+    call: [name: string, path: string],
+    real: () => Promise<T>,
+    record: (value: T) => void = () => undefined,
+    afterPower: (value: T) => void = () => undefined,
+  ): Promise<T> {
+    this.alive(generation, changing.has(call[0]));
+    const hold = this.holds.find((h) => !h.taken && h.matches(...call));
+    if (hold) {
+      hold.taken = true;
+      hold.reached();
+      await hold.released;
+      this.alive(generation, false);
+    }
+    const running = real();
+    this.inFlight.add(running);
+    try {
+      const value = await running;
+      if (this.down || generation !== this.generation) {
+        afterPower(value);
+        throw powerLost();
+      }
+      record(value);
+      return value;
+    } finally {
+      this.inFlight.delete(running);
+    }
+  }
+
+  private opened(fd: number, path: string, flags: number): void {
+    const parts = this.partsOf(path);
+    let node: TreeNode | undefined;
+    if (parts) {
+      node = this.tree.lookup(parts);
+      if (!node) {
+        if ((flags & constants.O_CREAT) === 0) throw new Error(`CrashFileSystem: ${path} opened but not known (was it changed behind the test's back?)`);
+        node = new FileNode(Buffer.alloc(0));
+        this.tree.link(this.tree.parentOf(parts), parts[parts.length - 1]!, node);
+      } else if (node.kind === 'file' && (flags & constants.O_TRUNC) !== 0) this.tree.truncate(node, 0);
+    }
+    this.files.set(fd, { path, node, syncWrites: (flags & constants.O_DSYNC) !== 0 });
+  }
+
+  private wrote(fd: number, buffers: readonly Buffer[], position: number, written: number, stamp: () => number): void {
+    const file = this.files.get(fd);
+    if (file?.node?.kind !== 'file') return;
+    this.tree.write(file.node, position, Buffer.concat(buffers).subarray(0, written));
+    if (file.syncWrites) this.tree.sync(file.node, stamp());
+  }
+
+  private pathOf(fd: number): string {
+    return this.files.get(fd)?.path ?? '';
+  }
+
+  private synced(fd: number, stamp: number): void {
+    const node = this.files.get(fd)?.node;
+    if (node) this.tree.sync(node, stamp);
+  }
+
+  private renamed(from: string, to: string): void {
+    const fromParts = this.partsOf(from);
+    const toParts = this.partsOf(to);
+    if (!fromParts || !toParts) return;
+    const target = this.tree.parentOf(toParts);
+    this.tree.rename(this.tree.parentOf(fromParts), fromParts[fromParts.length - 1]!, target, toParts[toParts.length - 1]!);
+  }
+
+  private unlinked(path: string): void {
+    const parts = this.partsOf(path);
+    if (parts) this.tree.unlink(this.tree.parentOf(parts), parts[parts.length - 1]!);
+  }
+
+  private madeDirs(path: string): void {
+    const parts = this.partsOf(path);
+    if (!parts) return;
+    for (let i = 1; i <= parts.length; i++) {
+      if (this.tree.lookup(parts.slice(0, i))) continue;
+      this.tree.link(this.tree.parentOf(parts.slice(0, i)), parts[i - 1]!, new DirNode());
+    }
+  }
+
+  private bootId(generation: number): string {
+    const hex = (generation * 2654435761 + 0x1234567).toString(16).padStart(12, '0').slice(-12);
+    return `00000000-0000-4000-8000-${hex}\n`;
+  }
+
+  /** The file system the process of boot `generation` sees. */
+  private view(generation: number): FileSystem {
+    const real = nodeFileSystem;
+    const stamp = (): number => this.tree.stamp();
+    const sync = <T>(changes: boolean, run: () => T): T => {
+      this.alive(generation, changes);
+      return run();
+    };
+    return {
+      open: (path, flags, mode) =>
+        this.track(
+          generation,
+          ['open', path],
+          () => real.open(path, flags, mode),
+          (fd) => this.opened(fd, path, flags),
+          (fd) => this.files.set(fd, { path, node: undefined, syncWrites: false }), // closed by the cut
+        ),
+      openSync: (path, flags, mode) =>
+        sync(true, () => {
+          const fd = real.openSync(path, flags, mode);
+          this.opened(fd, path, flags);
+          return fd;
+        }),
+      close: (fd) =>
+        this.track(
+          generation,
+          ['close', this.pathOf(fd)],
+          () => real.close(fd),
+          () => this.files.delete(fd),
+          () => this.files.delete(fd),
+        ),
+      closeSync: (fd) =>
+        sync(false, () => {
+          real.closeSync(fd);
+          this.files.delete(fd);
+        }),
+      writev: (fd, buffers, position) => this.track(generation, ['writev', this.pathOf(fd)], () => real.writev(fd, buffers, position), (n) => this.wrote(fd, buffers, position, n, stamp)),
+      writeSync: (fd, buffer, offset, length, position) =>
+        sync(true, () => {
+          if (position === null) throw new Error('CrashFileSystem: writeSync needs a position');
+          const n = real.writeSync(fd, buffer, offset, length, position);
+          this.wrote(fd, [buffer.subarray(offset, offset + length)], position, n, stamp);
+          return n;
+        }),
+      read: (fd, buffer, offset, length, position) => this.track(generation, ['read', this.pathOf(fd)], () => real.read(fd, buffer, offset, length, position)),
+      fdatasync: (fd) => {
+        const at = stamp();
+        return this.track(generation, ['fdatasync', this.pathOf(fd)], () => real.fdatasync(fd), () => this.synced(fd, at));
+      },
+      fsync: (fd) => {
+        const at = stamp();
+        return this.track(generation, ['fsync', this.pathOf(fd)], () => real.fsync(fd), () => this.synced(fd, at));
+      },
+      fsyncSync: (fd) =>
+        sync(true, () => {
+          const at = stamp();
+          real.fsyncSync(fd);
+          this.synced(fd, at);
+        }),
+      fstat: (fd): Promise<FileStat> => this.track(generation, ['fstat', this.pathOf(fd)], () => real.fstat(fd)),
+      ftruncate: (fd, length) =>
+        this.track(generation, ['ftruncate', this.pathOf(fd)], () => real.ftruncate(fd, length), () => {
+          const node = this.files.get(fd)?.node;
+          if (node?.kind === 'file') this.tree.truncate(node, length);
+        }),
+      rename: (from, to) => this.track(generation, ['rename', from], () => real.rename(from, to), () => this.renamed(from, to)),
+      renameSync: (from, to) =>
+        sync(true, () => {
+          real.renameSync(from, to);
+          this.renamed(from, to);
+        }),
+      mkdir: (path, mode) => this.track(generation, ['mkdir', path], () => real.mkdir(path, mode), () => this.madeDirs(path)),
+      unlink: (path) => this.track(generation, ['unlink', path], () => real.unlink(path), () => this.unlinked(path)),
+      unlinkSync: (path) =>
+        sync(true, () => {
+          real.unlinkSync(path);
+          this.unlinked(path);
+        }),
+      readdirSync: (path) => sync(false, () => real.readdirSync(path)),
+      readFileSync: (path) => sync(false, () => real.readFileSync(path)),
+      readTextSync: (path) => sync(false, () => (path === bootIdPath ? this.bootId(generation) : real.readTextSync(path))),
+      existsSync: (path) => sync(false, () => real.existsSync(path)),
+      statSync: (path) => sync(false, () => real.statSync(path)),
+    };
+  }
+}

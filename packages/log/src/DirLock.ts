@@ -30,7 +30,7 @@ export class DirLock {
         const fd = fs.openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, fileMode);
         try {
           const line = Buffer.from(ownerLine(fs, process.pid));
-          fs.writeSync(fd, line, 0, line.byteLength, null);
+          fs.writeSync(fd, line, 0, line.byteLength, 0);
         } finally {
           fs.closeSync(fd);
         }

@@ -22,8 +22,8 @@ export interface FileSystem {
   closeSync(fd: number): void;
   /** Writes `buffers` at `position`; resolves to the bytes written, which may be fewer. */
   writev(fd: number, buffers: readonly Buffer[], position: number): Promise<number>;
-  /** Writes at `position`, or at the file position when null; returns the bytes written. */
-  writeSync(fd: number, buffer: Buffer, offset: number, length: number, position: number | null): number;
+  /** Writes at `position`; returns the bytes written. */
+  writeSync(fd: number, buffer: Buffer, offset: number, length: number, position: number): number;
   /** Reads into `buffer` from `offset`; resolves to the bytes read (0 at end of file). */
   read(fd: number, buffer: Buffer, offset: number, length: number, position: number): Promise<number>;
   /** The file's data and size (what reading it back needs) reach stable storage. */

@@ -19,6 +19,9 @@ export function seededRandom(seed: number): () => number {
 
 const bootIdPath = '/proc/sys/kernel/random/boot_id';
 
+/** How long the simulated reboot after a power cut takes: the files left were last modified this long before the machine is up again. */
+const rebootMs = 60_000;
+
 /** The calls that change or sync something: those cutAtOperation counts. */
 const changing = new Set(['open', 'writev', 'fdatasync', 'fsync', 'ftruncate', 'rename', 'mkdir', 'unlink']);
 
@@ -50,7 +53,8 @@ function powerLost(): NodeJS.ErrnoException {
  * the machine: the process's calls fail from then on, and the folder on disk becomes what
  * stable storage held, everything not synced thrown away (mode 'drop') or a random prefix of it
  * kept and the last change torn (mode 'tear'). After it, `fileSystem` is that of the rebooted
- * machine (a new boot id, so that a lock left by the dead process counts as stale).
+ * machine: a new boot id (a lock left by the dead process counts as stale), and the files left
+ * look a reboot's time old.
  *
  * Paths outside `dir` pass through untracked. An O_DSYNC write counts as a write then an
  * fdatasync of the file.
@@ -92,6 +96,16 @@ export class CrashFileSystem {
     return this.nextCut;
   }
 
+  /** The machine's boot: 0, then one more after each power cut. */
+  get boot(): number {
+    return this.generation;
+  }
+
+  /** False from the moment the power goes until the rebooted machine is up. */
+  get poweredOn(): boolean {
+    return !this.down;
+  }
+
   /** Calls that change or sync something (open, write, fsync, truncate, rename, mkdir, unlink) made so far in this boot. */
   get operationCount(): number {
     return this.operations;
@@ -112,10 +126,11 @@ export class CrashFileSystem {
   }
 
   private async finishCut(): Promise<void> {
-    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+    do await Promise.allSettled([...this.inFlight]); // at least once: `cutting` is set before the cut ends
+    while (this.inFlight.size > 0);
     for (const fd of this.files.keys()) nodeFileSystem.closeSync(fd);
     this.files.clear();
-    this.tree.cut(this.mode, this.random);
+    this.tree.cut(this.mode, this.random, rebootMs);
     this.tree = new DurableTree(this.dir);
     this.generation++;
     this.operations = 0;
@@ -225,11 +240,12 @@ export class CrashFileSystem {
     this.files.set(fd, { path, node, syncWrites: (flags & constants.O_DSYNC) !== 0 });
   }
 
-  private wrote(fd: number, buffers: readonly Buffer[], position: number, written: number, stamp: () => number): void {
+  /** A write completed; with `stamp`, an O_DSYNC write syncs as it returns. */
+  private wrote(fd: number, buffers: readonly Buffer[], position: number, written: number, stamp: (() => number) | undefined): void {
     const file = this.files.get(fd);
     if (file?.node?.kind !== 'file') return;
     this.tree.write(file.node, position, Buffer.concat(buffers).subarray(0, written));
-    if (file.syncWrites) this.tree.sync(file.node, stamp());
+    if (file.syncWrites && stamp) this.tree.sync(file.node, stamp());
   }
 
   private pathOf(fd: number): string {
@@ -304,10 +320,16 @@ export class CrashFileSystem {
           real.closeSync(fd);
           this.files.delete(fd);
         }),
-      writev: (fd, buffers, position) => this.track(generation, ['writev', this.pathOf(fd)], () => real.writev(fd, buffers, position), (n) => this.wrote(fd, buffers, position, n, stamp)),
+      writev: (fd, buffers, position) =>
+        this.track(
+          generation,
+          ['writev', this.pathOf(fd)],
+          () => real.writev(fd, buffers, position),
+          (n) => this.wrote(fd, buffers, position, n, stamp),
+          (n) => this.wrote(fd, buffers, position, n, undefined), // on its way when the power went: not synced, may be torn
+        ),
       writeSync: (fd, buffer, offset, length, position) =>
         sync(true, () => {
-          if (position === null) throw new Error('CrashFileSystem: writeSync needs a position');
           const n = real.writeSync(fd, buffer, offset, length, position);
           this.wrote(fd, [buffer.subarray(offset, offset + length)], position, n, stamp);
           return n;

@@ -1,4 +1,4 @@
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A change to a file's bytes that no fsync has made durable yet. */
@@ -29,7 +29,10 @@ export class DirNode {
 
 export type TreeNode = FileNode | DirNode;
 
-/** How a power cut treats what was not synced: lose all of it, or keep a random prefix of the changes (the last one torn). */
+/** The unit a disk writes whole: a torn write keeps whole sectors. */
+const sectorBytes = 512;
+
+/** How a power cut treats what was not synced: lose all of it, or keep a random prefix of the changes (the last one torn at a sector boundary). */
 export type CutMode = 'drop' | 'tear';
 
 /** The image of a file or folder after a power cut. */
@@ -173,7 +176,12 @@ export class DurableTree {
         const kept = Math.floor(random() * (node.pending.length + 1));
         for (const change of node.pending.slice(0, kept)) content = applyFileChange(content, change);
         const torn = node.pending[kept];
-        if (torn?.kind === 'write') content = applyFileChange(content, { ...torn, bytes: torn.bytes.subarray(0, Math.floor(random() * torn.bytes.byteLength)) });
+        if (torn?.kind === 'write') {
+          // Disks write whole sectors: a torn write keeps the sectors it reached, never part of one.
+          const reached = torn.position + Math.floor(random() * torn.bytes.byteLength);
+          const kept = Math.max(0, Math.floor(reached / sectorBytes) * sectorBytes - torn.position);
+          content = applyFileChange(content, { ...torn, bytes: torn.bytes.subarray(0, kept) });
+        }
       }
       return content;
     }
@@ -184,10 +192,14 @@ export class DurableTree {
     return image;
   }
 
-  /** Makes the folder on disk what a power cut would leave of it. Every file under it must be closed. */
-  cut(mode: CutMode, random: () => number): void {
+  /**
+   * Makes the folder on disk what a power cut would leave of it. Every file under it must be
+   * closed. A reboot takes time: what is left was last modified `rebootMs` before now.
+   */
+  cut(mode: CutMode, random: () => number, rebootMs: number): void {
     const image = this.imageOf(this.root, mode, random);
     for (const name of readdirSync(this.dir)) rmSync(join(this.dir, name), { recursive: true, force: true });
+    const before = new Date(Date.now() - rebootMs);
     const write = (dir: string, entries: Map<string, Image>): void => {
       for (const [name, child] of entries) {
         const path = join(dir, name);
@@ -196,6 +208,7 @@ export class DurableTree {
           mkdirSync(path, { mode: 0o700 });
           write(path, child);
         }
+        utimesSync(path, before, before);
       }
     };
     write(this.dir, image as Map<string, Image>);

@@ -1,0 +1,99 @@
+import { mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { LogInspector, LogTransport } from '@hopbus/log';
+import type { FsyncPolicy, LogOptions } from '@hopbus/log';
+import { withFileSystem } from '../src/FileSystem.js';
+import { CrashFileSystem } from './support/CrashFileSystem.js';
+import { tempDir } from './support/tempDir.js';
+
+/** A data dir on a disk that can lose power; transports over it are closed after each test. */
+function onCrashDisk(): { crash: () => CrashFileSystem; dir: () => string; transport: (options?: Partial<LogOptions>) => LogTransport } {
+  let temp: ReturnType<typeof tempDir> | undefined;
+  let crash: CrashFileSystem | undefined;
+  const open: LogTransport[] = [];
+  beforeEach(() => {
+    temp = tempDir('durable');
+    mkdirSync(join(temp.dir, 'disk'));
+    crash = new CrashFileSystem(join(temp.dir, 'disk'));
+  });
+  afterEach(async () => {
+    for (const t of open.splice(0)) await t.close().catch(() => undefined);
+    temp?.remove();
+  });
+  const dir = (): string => join(temp!.dir, 'disk', 'data');
+  return {
+    crash: () => crash!,
+    dir,
+    transport: (options = {}) => {
+      const t = new LogTransport(withFileSystem({ dir: dir(), onRecovery: () => undefined, ...options }, crash!.fileSystem));
+      open.push(t);
+      return t;
+    },
+  };
+}
+
+const record = (topic: string, n: number, bytes = 100) => ({ id: `id-${n}`, topic, headers: {}, data: Buffer.alloc(bytes, n % 256), timestamp: Date.now() });
+
+async function recordsAfterRecovery(dir: string, crash: CrashFileSystem, topic: string): Promise<string[]> {
+  const recovering = new LogTransport(withFileSystem({ dir, onRecovery: () => undefined }, crash.fileSystem));
+  await recovering.connect();
+  await recovering.close();
+  const inspector = await LogInspector.open(dir);
+  try {
+    return (await inspector.readRecords(topic, { limit: 100_000 })).map((r) => r.id);
+  } finally {
+    await inspector.close();
+  }
+}
+
+describe('what the log syncs, seen by a disk that can lose power', () => {
+  const { crash, dir, transport } = onCrashDisk();
+
+  it.each<FsyncPolicy>(['interval', 'always'])("syncs a segment when it seals it (fsync '%s'), so a power cut keeps every sealed segment whole", async (fsync) => {
+    // The interval timer never fires in this test: only the roll can have synced what is sealed.
+    const t = transport({ fsync, fsyncIntervalMs: 3_600_000, segmentBytes: 1024 });
+    await t.connect();
+    for (let n = 0; n < 40; n++) await t.publish([record('sealed.t', n)]);
+    const partitionDir = join(dir(), 'sealed.t', '0');
+    const logs = readdirSync(partitionDir)
+      .filter((f) => f.endsWith('.log'))
+      .sort();
+    expect(logs.length).toBeGreaterThan(3);
+    for (const log of logs.slice(0, -1)) expect(crash().status(join(partitionDir, log))).toEqual({ exists: true, unsyncedChanges: 0, nameDurable: true });
+    await crash().powerCut();
+    const firstOfActive = Number(logs[logs.length - 1]!.slice(0, 20));
+    const survivors = await recordsAfterRecovery(dir(), crash(), 'sealed.t');
+    expect(survivors.slice(0, firstOfActive)).toEqual(Array.from({ length: firstOfActive }, (_, n) => `id-${n}`));
+  });
+
+  it.each<FsyncPolicy>(['interval', 'always'])("makes every folder it creates durable in its parent, and topic.json durable (fsync '%s')", async (fsync) => {
+    const t = transport({ fsync, fsyncIntervalMs: 3_600_000, partitions: 2 });
+    await t.publish([record('folders.t', 1)]);
+    const topicDir = join(dir(), 'folders.t');
+    for (const path of [dir(), topicDir, join(topicDir, '0'), join(topicDir, '1'), join(topicDir, 'topic.json')]) {
+      expect([path, crash().status(path)]).toEqual([path, { exists: true, unsyncedChanges: 0, nameDurable: true }]);
+    }
+    for (const partition of ['0', '1']) {
+      for (const file of ['00000000000000000000.log', '00000000000000000000.index']) expect(crash().status(join(topicDir, partition, file)).nameDurable).toBe(true);
+    }
+  });
+
+  it.each<FsyncPolicy>(['interval', 'always'])("makes a group's position durable when commit() resolves (fsync '%s')", async (fsync) => {
+    const t = transport({ fsync, fsyncIntervalMs: 3_600_000, commitIntervalMs: 3_600_000 });
+    for (let n = 0; n < 5; n++) await t.publish([record('groups.t', n)]);
+    const subscription = await t.subscribe('groups.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
+    const groupsDir = join(dir(), 'groups.t', 'groups');
+    // A new group's start is durable once subscribe() resolves (the heads beside it are written without fsync: they only guide counts).
+    expect(crash().status(groupsDir).nameDurable).toBe(true);
+    expect(crash().status(join(groupsDir, 'g.offsets'))).toEqual({ exists: true, unsyncedChanges: 0, nameDurable: true });
+    let seen = 0;
+    for await (const delivery of subscription) {
+      delivery.ack();
+      if (++seen === 3) break;
+    }
+    await t.commit();
+    expect(crash().status(join(groupsDir, 'g.offsets'))).toEqual({ exists: true, unsyncedChanges: 0, nameDurable: true });
+    const durable = crash().durableImage(join(groupsDir, 'g.offsets'));
+    expect(JSON.parse(String(durable).split('\n')[0]!)).toMatchObject({ group: 'g', offsets: [3] });
+  });
+});

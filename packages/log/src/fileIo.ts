@@ -113,17 +113,41 @@ export async function syncDir(fs: FileSystem, dir: string): Promise<void> {
 /**
  * mkdir -p that makes what it created durable: each new folder's entry is synced in its parent
  * (a topic or partition folder that vanished in a power loss would take acknowledged records
- * with it). Resolves without syncing when nothing was created or `durable` is false.
+ * with it). A folder that existed already may have been created by a call still syncing it (two
+ * groups' first commits create one groups folder): that sync is waited for too. Resolves at once
+ * when `durable` is false.
  */
 export async function makeDirDurable(fs: FileSystem, dir: string, mode: number, durable: boolean): Promise<void> {
   const first = await fs.mkdir(dir, mode);
-  if (first === undefined || !durable) return;
+  if (!durable) return;
   const created: string[] = [];
-  for (let at = dir; ; at = dirname(at)) {
-    created.push(at);
-    if (at === first || dirname(at) === at) break;
+  if (first !== undefined) {
+    for (let at = dir; ; at = dirname(at)) {
+      created.push(at);
+      if (at === first || dirname(at) === at) break;
+    }
   }
-  for (const folder of created) await syncDir(fs, dirname(folder));
+  const syncing = (async () => {
+    for (const folder of created) await syncDir(fs, dirname(folder));
+  })();
+  for (const folder of created) entriesSyncing.set(folder, syncing);
+  // A folder another call created may still have its entry on the way to disk: wait for it too.
+  const others = ancestorsOf(dir).flatMap((folder) => entriesSyncing.get(folder) ?? []);
+  try {
+    await Promise.all([syncing, ...others]);
+  } finally {
+    for (const folder of created) if (entriesSyncing.get(folder) === syncing) entriesSyncing.delete(folder);
+  }
+}
+
+/** Folders whose entry in their parent a makeDirDurable is syncing now, and the sync. */
+const entriesSyncing = new Map<string, Promise<void>>();
+
+/** `dir` and every folder above it. */
+function ancestorsOf(dir: string): string[] {
+  const all = [dir];
+  for (let at = dir; dirname(at) !== at; at = dirname(at)) all.push(dirname(at));
+  return all;
 }
 
 /** The asynchronous `writeFileAtomicSync`: never blocks the event loop on an fsync. */

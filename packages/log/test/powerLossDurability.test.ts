@@ -96,4 +96,27 @@ describe('what the log syncs, seen by a disk that can lose power', () => {
     const durable = crash().durableImage(join(groupsDir, 'g.offsets'));
     expect(JSON.parse(String(durable).split('\n')[0]!)).toMatchObject({ group: 'g', offsets: [3] });
   });
+
+  it("does not resolve a new group's subscribe before the groups folder another group is creating is durable", async () => {
+    const t = transport({ fsync: 'always' });
+    await t.publish([record('race.t', 1)]);
+    const topicDir = join(dir(), 'race.t');
+    const groupsDir = join(topicDir, 'groups');
+    const isDurable = (group: string): boolean =>
+      crash().status(groupsDir).nameDurable && crash().status(join(groupsDir, `${group}.offsets`)).nameDurable && crash().status(join(groupsDir, `${group}.offsets`)).unsyncedChanges === 0;
+    // The first group to subscribe creates the groups folder; its entry in the topic folder is held on its way to disk.
+    const held = crash().hold((call, path) => call === 'fsync' && path === topicDir);
+    const resolved: string[] = [];
+    const subscribing = ['a', 'b'].map((group) => t.subscribe('race.t', { group, start: 'earliest', maxInFlight: 1, ackTimeoutMs: 60_000 }).then(() => resolved.push(group)));
+    try {
+      await held.reached;
+      await crash().idle();
+      for (const group of resolved) expect([group, isDurable(group)]).toEqual([group, true]);
+    } finally {
+      held.release();
+    }
+    await Promise.all(subscribing);
+    expect(resolved.sort()).toEqual(['a', 'b']);
+    for (const group of resolved) expect([group, isDurable(group)]).toEqual([group, true]);
+  });
 });

@@ -131,8 +131,11 @@ export class LogTransport implements Transport {
         const previous = saved?.epoch !== undefined ? readGroupHeads(fs, headsPath, saved.epoch) : undefined;
         const offsets = saved ? CrashLoopGuard.committedAtOpen(saved.offsets, previous) : topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
         const group = new LogGroup(topic, options.group, offsets, saved?.epoch ?? newGroupEpoch(), store.options.fetchBytes);
-        // The new epoch is on disk before any heads recorded under it.
-        if (saved?.epoch === undefined || offsets.some((offset, i) => offset !== saved.offsets[i])) await this.persist(store, group);
+        // The new epoch is on disk before any heads recorded under it. A saved position past the
+        // end (records a power cut took, under fsync 'interval' or 'never', had been consumed) is
+        // brought back to the end on disk too: the records published next take those offsets.
+        const opened = group.committedOffsets();
+        if (saved?.epoch === undefined || opened.some((offset, i) => offset !== saved.offsets[i])) await this.persist(store, group);
         const guard = new CrashLoopGuard(fs, headsPath, group.committedOffsets(), group.epoch, previous, () => group.committedOffsets(), () => group.wakeAll());
         await guard.open();
         group.guard = guard;

@@ -1,11 +1,7 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import type { FsyncPolicy } from '@hopbus/log';
-import { CrashFileSystem } from './support/CrashFileSystem.js';
 import type { CutMode } from './support/DurableTree.js';
-import { bootUntilPowerCut, brokenPromises, newLedger } from './support/powerLossRun.js';
-import { tempDir } from './support/tempDir.js';
+import { bootUntilPowerCut, brokenPromises, newLedger, onCrashDisk } from './support/powerLossRun.js';
 
 /** Boots of one run: the power goes at the given changing file call of each (or after its work), with cuts thrown away or torn. */
 interface Run {
@@ -22,19 +18,12 @@ const runs = fc.record({
 
 /** Runs the boots of `run` under `fsync` on a fresh dir; the promises broken after the last cut. */
 async function promisesBrokenBy(run: Run, fsync: FsyncPolicy): Promise<string[]> {
-  const temp = tempDir('power');
-  try {
-    const root = join(temp.dir, 'disk');
-    mkdirSync(root);
-    const crash = new CrashFileSystem(root, { seed: run.seed, mode: run.mode });
-    const dir = join(root, 'data');
+  return onCrashDisk(run.seed, run.mode, async (crash, dir) => {
     const options = { fsync, segmentBytes: 2048, indexIntervalBytes: 256 };
     const ledger = newLedger();
     for (const [boot, cutAt] of run.cuts.entries()) await bootUntilPowerCut(crash, dir, { options, cutAt, records: 12, label: `b${boot}` }, ledger);
-    return await brokenPromises(crash, dir, ledger, options);
-  } finally {
-    temp.remove();
-  }
+    return brokenPromises(crash, dir, ledger, options);
+  });
 }
 
 describe('power loss, simulated', () => {

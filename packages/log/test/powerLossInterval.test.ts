@@ -1,13 +1,9 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { LogTransport } from '@hopbus/log';
 import type { FsyncPolicy } from '@hopbus/log';
 import { withFileSystem } from '../src/FileSystem.js';
-import { CrashFileSystem } from './support/CrashFileSystem.js';
 import type { CutMode } from './support/DurableTree.js';
-import { brokenPromises, newLedger, partitions, recordFor } from './support/powerLossRun.js';
-import { tempDir } from './support/tempDir.js';
+import { brokenPromises, newLedger, onCrashDisk, partitions, recordFor } from './support/powerLossRun.js';
 
 /** Rounds of publishes, each followed or not by one interval of the test's clock; the power goes at `cutAt` (or after the work). */
 interface WindowRun {
@@ -26,12 +22,7 @@ const fsyncIntervalMs = 100;
  * interval whose sync then completed: all but the last window.
  */
 async function windowBrokenBy(run: WindowRun, fsync: FsyncPolicy): Promise<string[]> {
-  const temp = tempDir('window');
-  try {
-    const root = join(temp.dir, 'disk');
-    mkdirSync(root);
-    const crash = new CrashFileSystem(root, { seed: run.seed, mode: run.mode });
-    const dir = join(root, 'data');
+  return onCrashDisk(run.seed, run.mode, async (crash, dir) => {
     const options = { fsync, fsyncIntervalMs, segmentBytes: 2048, commitIntervalMs: 3_600_000 };
     const ledger = newLedger();
     const powered = (): boolean => crash.boot === 0 && crash.poweredOn;
@@ -59,10 +50,8 @@ async function windowBrokenBy(run: WindowRun, fsync: FsyncPolicy): Promise<strin
     }
     if (crash.boot === 0) await crash.powerCut();
     await transport.close().catch(() => undefined);
-    return await brokenPromises(crash, dir, ledger, options, mustSurvive);
-  } finally {
-    temp.remove();
-  }
+    return brokenPromises(crash, dir, ledger, options, mustSurvive);
+  });
 }
 
 const windowRuns = fc.record({

@@ -1,12 +1,27 @@
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutgoingRecord } from '@hopbus/core';
 import { LogInspector, LogTransport, verifyLog } from '@hopbus/log';
 import type { LogOptions } from '@hopbus/log';
 import { withFileSystem, nodeFileSystem } from '../../src/FileSystem.js';
 import { readAllGroupOffsets } from '../../src/groupOffsetsFile.js';
-import type { CrashFileSystem } from './CrashFileSystem.js';
+import { CrashFileSystem } from './CrashFileSystem.js';
+import type { CutMode } from './DurableTree.js';
+import { tempDir } from './tempDir.js';
 
 export const topicName = 'power.t';
+
+/** Runs `work` on a data dir of a fresh disk that can lose power (seeded, cuts thrown away or torn), removed after. */
+export async function onCrashDisk<T>(seed: number, mode: CutMode, work: (crash: CrashFileSystem, dir: string) => Promise<T>): Promise<T> {
+  const temp = tempDir('power');
+  try {
+    const root = join(temp.dir, 'disk');
+    mkdirSync(root);
+    return await work(new CrashFileSystem(root, { seed, mode }), join(root, 'data'));
+  } finally {
+    temp.remove();
+  }
+}
 export const partitions = 2;
 
 /** What the process was told while the power was on: what must survive a power cut, for a log that keeps its promises. */

@@ -1,9 +1,7 @@
-import { constants } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { FileStat, FileSystem } from '../../src/FileSystem.js';
 import { nodeFileSystem } from '../../src/FileSystem.js';
-import { DirNode, DurableTree, FileNode } from './DurableTree.js';
-import type { CutMode, TreeNode } from './DurableTree.js';
+import { DiskBooks } from './DiskBooks.js';
+import type { CutMode } from './DurableTree.js';
 
 /** A seeded generator of numbers in [0, 1) (mulberry32): a failing run can be replayed from its seed. */
 export function seededRandom(seed: number): () => number {
@@ -33,13 +31,6 @@ interface Hold {
   taken: boolean;
 }
 
-interface OpenFile {
-  readonly path: string;
-  readonly node: TreeNode | undefined;
-  /** O_DSYNC: each write returns once it is durable. */
-  readonly syncWrites: boolean;
-}
-
 /** What a process of a machine that lost power is told by every file call it still makes. */
 function powerLost(): NodeJS.ErrnoException {
   return Object.assign(new Error('simulated power loss: the machine went down, this process no longer runs'), { code: 'EIO' });
@@ -60,40 +51,34 @@ function powerLost(): NodeJS.ErrnoException {
  * fdatasync of the file.
  */
 export class CrashFileSystem {
-  private tree: DurableTree;
+  private readonly books: DiskBooks;
   private readonly random: () => number;
   private readonly mode: CutMode;
   private generation = 0;
   private down = false;
   private operations = 0;
   private cutAt = Number.POSITIVE_INFINITY;
-  private readonly files = new Map<number, OpenFile>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly holds: Hold[] = [];
   private cutting: Promise<void> | undefined;
-  private nextCut!: Promise<void>;
-  private cutDone!: () => void;
   /** The view of the machine as it runs now. */
   fileSystem: FileSystem;
 
   constructor(dir: string, options: { seed?: number; mode?: CutMode } = {}) {
-    this.dir = resolve(dir);
-    this.tree = new DurableTree(this.dir);
+    this.books = new DiskBooks(dir);
     this.random = seededRandom(options.seed ?? 1);
     this.mode = options.mode ?? 'drop';
     this.fileSystem = this.view(this.generation);
-    this.expectCut();
   }
 
-  readonly dir: string;
-
-  private expectCut(): void {
-    this.nextCut = new Promise((resolve) => (this.cutDone = resolve));
+  /** Of the file or folder at `path` now: whether it exists, its changes not yet synced, whether its name is durable. */
+  status(path: string): { readonly exists: boolean; readonly unsyncedChanges: number; readonly nameDurable: boolean } {
+    return this.books.status(path);
   }
 
-  /** Resolves once the next power cut (asked for, or met at cutAtOperation) has left the disk as stable storage held it. */
-  whenCut(): Promise<void> {
-    return this.nextCut;
+  /** What `path` would hold after a power cut in 'drop' mode: its bytes, its entry names, or undefined. */
+  durableImage(path: string): Buffer | string[] | undefined {
+    return this.books.durableImage(path);
   }
 
   /** The machine's boot: 0, then one more after each power cut. */
@@ -104,11 +89,6 @@ export class CrashFileSystem {
   /** False from the moment the power goes until the rebooted machine is up. */
   get poweredOn(): boolean {
     return !this.down;
-  }
-
-  /** Calls that change or sync something (open, write, fsync, truncate, rename, mkdir, unlink) made so far in this boot. */
-  get operationCount(): number {
-    return this.operations;
   }
 
   /** The power goes when the `n`-th changing call of this boot starts (1 = the first); that call fails. */
@@ -128,19 +108,13 @@ export class CrashFileSystem {
   private async finishCut(): Promise<void> {
     do await Promise.allSettled([...this.inFlight]); // at least once: `cutting` is set before the cut ends
     while (this.inFlight.size > 0);
-    for (const fd of this.files.keys()) nodeFileSystem.closeSync(fd);
-    this.files.clear();
-    this.tree.cut(this.mode, this.random, rebootMs);
-    this.tree = new DurableTree(this.dir);
+    this.books.cut(this.mode, this.random, rebootMs);
     this.generation++;
     this.operations = 0;
     this.cutAt = Number.POSITIVE_INFINITY;
     this.fileSystem = this.view(this.generation);
     this.down = false;
     this.cutting = undefined;
-    const done = this.cutDone;
-    this.expectCut();
-    done();
   }
 
   /**
@@ -163,24 +137,6 @@ export class CrashFileSystem {
       if (this.inFlight.size === 0) return;
       await Promise.allSettled([...this.inFlight]);
     }
-  }
-
-  /** Of the file or folder at `path` now: whether it exists, its changes not yet synced, whether its name is durable. */
-  status(path: string): { readonly exists: boolean; readonly unsyncedChanges: number; readonly nameDurable: boolean } {
-    return this.tree.status(this.partsOf(path)!);
-  }
-
-  /** What `path` would hold after a power cut in 'drop' mode: its bytes, its entry names, or undefined. */
-  durableImage(path: string): Buffer | string[] | undefined {
-    return this.tree.durableImage(this.partsOf(path)!);
-  }
-
-  /** Path segments below `dir`; undefined for a path outside it (or `dir` itself: []). */
-  private partsOf(path: string): string[] | undefined {
-    const rel = relative(this.dir, resolve(path));
-    if (rel === '') return [];
-    if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
-    return rel.split(sep);
   }
 
   /** Before a call of the process of `generation`: throws when the power is gone. */
@@ -226,59 +182,6 @@ export class CrashFileSystem {
     }
   }
 
-  private opened(fd: number, path: string, flags: number): void {
-    const parts = this.partsOf(path);
-    let node: TreeNode | undefined;
-    if (parts) {
-      node = this.tree.lookup(parts);
-      if (!node) {
-        if ((flags & constants.O_CREAT) === 0) throw new Error(`CrashFileSystem: ${path} opened but not known (was it changed behind the test's back?)`);
-        node = new FileNode(Buffer.alloc(0));
-        this.tree.link(this.tree.parentOf(parts), parts[parts.length - 1]!, node);
-      } else if (node.kind === 'file' && (flags & constants.O_TRUNC) !== 0) this.tree.truncate(node, 0);
-    }
-    this.files.set(fd, { path, node, syncWrites: (flags & constants.O_DSYNC) !== 0 });
-  }
-
-  /** A write completed; with `stamp`, an O_DSYNC write syncs as it returns. */
-  private wrote(fd: number, buffers: readonly Buffer[], position: number, written: number, stamp: (() => number) | undefined): void {
-    const file = this.files.get(fd);
-    if (file?.node?.kind !== 'file') return;
-    this.tree.write(file.node, position, Buffer.concat(buffers).subarray(0, written));
-    if (file.syncWrites && stamp) this.tree.sync(file.node, stamp());
-  }
-
-  private pathOf(fd: number): string {
-    return this.files.get(fd)?.path ?? '';
-  }
-
-  private synced(fd: number, stamp: number): void {
-    const node = this.files.get(fd)?.node;
-    if (node) this.tree.sync(node, stamp);
-  }
-
-  private renamed(from: string, to: string): void {
-    const fromParts = this.partsOf(from);
-    const toParts = this.partsOf(to);
-    if (!fromParts || !toParts) return;
-    const target = this.tree.parentOf(toParts);
-    this.tree.rename(this.tree.parentOf(fromParts), fromParts[fromParts.length - 1]!, target, toParts[toParts.length - 1]!);
-  }
-
-  private unlinked(path: string): void {
-    const parts = this.partsOf(path);
-    if (parts) this.tree.unlink(this.tree.parentOf(parts), parts[parts.length - 1]!);
-  }
-
-  private madeDirs(path: string): void {
-    const parts = this.partsOf(path);
-    if (!parts) return;
-    for (let i = 1; i <= parts.length; i++) {
-      if (this.tree.lookup(parts.slice(0, i))) continue;
-      this.tree.link(this.tree.parentOf(parts.slice(0, i)), parts[i - 1]!, new DirNode());
-    }
-  }
-
   private bootId(generation: number): string {
     const hex = (generation * 2654435761 + 0x1234567).toString(16).padStart(12, '0').slice(-12);
     return `00000000-0000-4000-8000-${hex}\n`;
@@ -287,7 +190,8 @@ export class CrashFileSystem {
   /** The file system the process of boot `generation` sees. */
   private view(generation: number): FileSystem {
     const real = nodeFileSystem;
-    const stamp = (): number => this.tree.stamp();
+    const stamp = (): number => this.books.stamp();
+    const books = this.books;
     const sync = <T>(changes: boolean, run: () => T): T => {
       this.alive(generation, changes);
       return run();
@@ -298,75 +202,72 @@ export class CrashFileSystem {
           generation,
           ['open', path],
           () => real.open(path, flags, mode),
-          (fd) => this.opened(fd, path, flags),
-          (fd) => this.files.set(fd, { path, node: undefined, syncWrites: false }), // closed by the cut
+          (fd) => books.opened(fd, path, flags),
+          (fd) => books.orphan(fd), // closed by the cut
         ),
       openSync: (path, flags, mode) =>
         sync(true, () => {
           const fd = real.openSync(path, flags, mode);
-          this.opened(fd, path, flags);
+          books.opened(fd, path, flags);
           return fd;
         }),
       close: (fd) =>
         this.track(
           generation,
-          ['close', this.pathOf(fd)],
+          ['close', books.pathOf(fd)],
           () => real.close(fd),
-          () => this.files.delete(fd),
-          () => this.files.delete(fd),
+          () => books.closed(fd),
+          () => books.closed(fd),
         ),
       closeSync: (fd) =>
         sync(false, () => {
           real.closeSync(fd);
-          this.files.delete(fd);
+          books.closed(fd);
         }),
       writev: (fd, buffers, position) =>
         this.track(
           generation,
-          ['writev', this.pathOf(fd)],
+          ['writev', books.pathOf(fd)],
           () => real.writev(fd, buffers, position),
-          (n) => this.wrote(fd, buffers, position, n, stamp),
-          (n) => this.wrote(fd, buffers, position, n, undefined), // on its way when the power went: not synced, may be torn
+          (n) => books.wrote(fd, buffers, position, n, stamp),
+          (n) => books.wrote(fd, buffers, position, n, undefined), // on its way when the power went: not synced, may be torn
         ),
       writeSync: (fd, buffer, offset, length, position) =>
         sync(true, () => {
           const n = real.writeSync(fd, buffer, offset, length, position);
-          this.wrote(fd, [buffer.subarray(offset, offset + length)], position, n, stamp);
+          books.wrote(fd, [buffer.subarray(offset, offset + length)], position, n, stamp);
           return n;
         }),
-      read: (fd, buffer, offset, length, position) => this.track(generation, ['read', this.pathOf(fd)], () => real.read(fd, buffer, offset, length, position)),
+      read: (fd, buffer, offset, length, position) => this.track(generation, ['read', books.pathOf(fd)], () => real.read(fd, buffer, offset, length, position)),
       fdatasync: (fd) => {
         const at = stamp();
-        return this.track(generation, ['fdatasync', this.pathOf(fd)], () => real.fdatasync(fd), () => this.synced(fd, at));
+        return this.track(generation, ['fdatasync', books.pathOf(fd)], () => real.fdatasync(fd), () => books.synced(fd, at));
       },
       fsync: (fd) => {
         const at = stamp();
-        return this.track(generation, ['fsync', this.pathOf(fd)], () => real.fsync(fd), () => this.synced(fd, at));
+        return this.track(generation, ['fsync', books.pathOf(fd)], () => real.fsync(fd), () => books.synced(fd, at));
       },
       fsyncSync: (fd) =>
         sync(true, () => {
           const at = stamp();
           real.fsyncSync(fd);
-          this.synced(fd, at);
+          books.synced(fd, at);
         }),
-      fstat: (fd): Promise<FileStat> => this.track(generation, ['fstat', this.pathOf(fd)], () => real.fstat(fd)),
+      fstat: (fd): Promise<FileStat> => this.track(generation, ['fstat', books.pathOf(fd)], () => real.fstat(fd)),
       ftruncate: (fd, length) =>
-        this.track(generation, ['ftruncate', this.pathOf(fd)], () => real.ftruncate(fd, length), () => {
-          const node = this.files.get(fd)?.node;
-          if (node?.kind === 'file') this.tree.truncate(node, length);
-        }),
-      rename: (from, to) => this.track(generation, ['rename', from], () => real.rename(from, to), () => this.renamed(from, to)),
+        this.track(generation, ['ftruncate', books.pathOf(fd)], () => real.ftruncate(fd, length), () => books.truncated(fd, length)),
+      rename: (from, to) => this.track(generation, ['rename', from], () => real.rename(from, to), () => books.renamed(from, to)),
       renameSync: (from, to) =>
         sync(true, () => {
           real.renameSync(from, to);
-          this.renamed(from, to);
+          books.renamed(from, to);
         }),
-      mkdir: (path, mode) => this.track(generation, ['mkdir', path], () => real.mkdir(path, mode), () => this.madeDirs(path)),
-      unlink: (path) => this.track(generation, ['unlink', path], () => real.unlink(path), () => this.unlinked(path)),
+      mkdir: (path, mode) => this.track(generation, ['mkdir', path], () => real.mkdir(path, mode), () => books.madeDirs(path)),
+      unlink: (path) => this.track(generation, ['unlink', path], () => real.unlink(path), () => books.unlinked(path)),
       unlinkSync: (path) =>
         sync(true, () => {
           real.unlinkSync(path);
-          this.unlinked(path);
+          books.unlinked(path);
         }),
       readdirSync: (path) => sync(false, () => real.readdirSync(path)),
       readFileSync: (path) => sync(false, () => real.readFileSync(path)),

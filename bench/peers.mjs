@@ -28,6 +28,20 @@ export async function publishWindowed(total, window, publishOne) {
   await Promise.all(lanes);
 }
 
+/**
+ * Runs `one(i)` N times the way a producer keeping a window of promises does: at most `window`
+ * in flight, each new one issued only after awaiting the oldest (not `window` independent lanes).
+ */
+export async function windowed(total, window, one) {
+  const inFlight = [];
+  let oldest = 0;
+  for (let i = 0; i < total; i++) {
+    if (inFlight.length - oldest >= window) await inFlight[oldest++];
+    inFlight.push(one(i));
+  }
+  for (; oldest < inFlight.length; oldest++) await inFlight[oldest];
+}
+
 /** A private redis-server with AOF on a free loopback port. */
 export async function startRedis(appendfsync) {
   const dir = mkdtempSync(join(tmpdir(), 'hopbus-bench-redis-'));

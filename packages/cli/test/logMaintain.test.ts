@@ -157,7 +157,7 @@ describe('a log locked by a live process', () => {
   });
 
   it('replay and repair refuse with the owner pid in one line; nothing moves', async () => {
-    for (const args of [['log', 'replay', dir, 'orders', 'g', '--to-offset', '0'], ['log', 'repair', dir]]) {
+    for (const args of [['log', 'replay', dir, 'orders', 'g', '--to-offset', '0', '--create'], ['log', 'repair', dir]]) {
       const result = await runCli(args);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');

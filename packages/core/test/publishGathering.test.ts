@@ -32,7 +32,7 @@ const outcome = (promise: Promise<void>): Promise<string> =>
     (error: unknown) => (HopbusError.is(error) ? error.code : String(error)),
   );
 
-describe('publish() calls of one synchronous run', () => {
+describe('publish() calls of one event-loop turn', () => {
   it('go to the transport in one call per topic, in call order, before a publishBatch made after them', async () => {
     const { transport, calls } = watched();
     const bus = await createBus({ transport, ...quiet });
@@ -43,18 +43,37 @@ describe('publish() calls of one synchronous run', () => {
     await bus.stop();
   });
 
-  it('are sent in parts of 512 when a run makes more calls, the first parts before the run ends', async () => {
+  it('include callers that await their own publish and resume in the same turn (a window awaiting its oldest)', async () => {
+    const { transport, calls } = watched();
+    const bus = await createBus({ transport, ...quiet });
+    const T = topic<{ n: number }>('gather.window');
+    await bus.publish(T, { n: -1 }); // connects
+    calls.length = 0;
+    const inFlight: Promise<void>[] = [];
+    let oldest = 0;
+    for (let n = 0; n < 400; n++) {
+      if (inFlight.length - oldest >= 100) await inFlight[oldest++];
+      inFlight.push(bus.publish(T, { n }));
+    }
+    await Promise.all(inFlight);
+    expect(calls.flat()).toEqual(Array.from({ length: 400 }, (_, n) => `{"n":${n}}`));
+    // Each window refills in one turn: a handful of calls, not one per publish.
+    expect(calls.length).toBeLessThanOrEqual(8);
+    await bus.stop();
+  });
+
+  it('are sent in parts of 4,096 when a run makes more calls, the first parts before the run ends', async () => {
     const { transport, calls } = watched();
     const bus = await createBus({ transport, ...quiet });
     const T = topic<{ n: number }>('gather.long');
     await bus.publish(T, { n: -1 }); // connects
     calls.length = 0;
     const published: Promise<void>[] = [];
-    for (let n = 0; n < 1200; n++) published.push(bus.publish(T, { n }));
-    expect(calls.map((call) => call.length)).toEqual([512, 512]); // still in the run: the transport already works on these
+    for (let n = 0; n < 9000; n++) published.push(bus.publish(T, { n }));
+    expect(calls.map((call) => call.length)).toEqual([4096, 4096]); // still in the run: the transport already works on these
     await Promise.all(published);
-    expect(calls.map((call) => call.length)).toEqual([512, 512, 176]);
-    expect(calls.flat()).toEqual(Array.from({ length: 1200 }, (_, n) => `{"n":${n}}`));
+    expect(calls.map((call) => call.length)).toEqual([4096, 4096, 808]);
+    expect(calls.flat()).toEqual(Array.from({ length: 9000 }, (_, n) => `{"n":${n}}`));
     await bus.stop();
   });
 

@@ -1,8 +1,9 @@
-import { close, closeSync, existsSync, fdatasync, fstat, fsync, fsyncSync, ftruncate, open, openSync, promises, read, readdirSync, readFileSync, rename, renameSync, statSync, unlink, unlinkSync, writeSync, writev } from 'node:fs';
+import { close, closeSync, existsSync, fdatasync, fstat, fstatSync, fsync, linkSync, fsyncSync, ftruncate, open, openSync, promises, read, readdirSync, readFileSync, rename, renameSync, statSync, unlink, unlinkSync, writeSync, writev } from 'node:fs';
 
 /** What the log reads of a file's attributes. */
 export interface FileStat {
   readonly size: number;
+  readonly ino: number;
   readonly mtimeMs: number;
   isDirectory(): boolean;
 }
@@ -32,17 +33,20 @@ export interface FileSystem {
   fsync(fd: number): Promise<void>;
   fsyncSync(fd: number): void;
   fstat(fd: number): Promise<FileStat>;
+  fstatSync(fd: number): FileStat;
   ftruncate(fd: number, length: number): Promise<void>;
   rename(from: string, to: string): Promise<void>;
   renameSync(from: string, to: string): void;
+  /** A second name for the file `existing`; fails with EEXIST when `newPath` exists (it never replaces). */
+  linkSync(existing: string, newPath: string): void;
   /** mkdir -p with `mode`; resolves to the first folder it created, undefined when all existed. */
   mkdir(path: string, mode: number): Promise<string | undefined>;
   unlink(path: string): Promise<void>;
   unlinkSync(path: string): void;
   readdirSync(path: string): string[];
   readFileSync(path: string): Buffer;
-  /** The file as UTF-8 text. */
-  readTextSync(path: string): string;
+  /** The file (at a path, or open at a descriptor) as UTF-8 text. */
+  readTextSync(path: string | number): string;
   existsSync(path: string): boolean;
   statSync(path: string): FileStat;
 }
@@ -65,9 +69,11 @@ export const nodeFileSystem: FileSystem = {
   fsync: (fd) => call<void>((done) => fsync(fd, (error) => done(error, undefined))),
   fsyncSync: (fd) => fsyncSync(fd),
   fstat: (fd) => call((done) => fstat(fd, done)),
+  fstatSync: (fd) => fstatSync(fd),
   ftruncate: (fd, length) => call<void>((done) => ftruncate(fd, length, (error) => done(error, undefined))),
   rename: (from, to) => call<void>((done) => rename(from, to, (error) => done(error, undefined))),
   renameSync: (from, to) => renameSync(from, to),
+  linkSync: (existing, newPath) => linkSync(existing, newPath),
   mkdir: (path, mode) => promises.mkdir(path, { recursive: true, mode }),
   unlink: (path) => call<void>((done) => unlink(path, (error) => done(error, undefined))),
   unlinkSync: (path) => unlinkSync(path),

@@ -145,13 +145,16 @@ const replacedOptions: Readonly<Record<string, string>> = {
 function resolveRetention(retention: RetentionOptions): ResolvedRetention {
   const maxAgeMs = positive('retention.maxAgeMs', retention.maxAgeMs, 7 * day);
   const maxBytes = positive('retention.maxBytes', retention.maxBytes, Number.POSITIVE_INFINITY);
-  const topics: Record<string, TopicRetention> = {};
-  for (const [name, policy] of Object.entries(retention.topics ?? {})) {
-    topics[name] = {
-      maxAgeMs: positive(`retention.topics['${name}'].maxAgeMs`, policy.maxAgeMs, maxAgeMs),
-      maxBytes: positive(`retention.topics['${name}'].maxBytes`, policy.maxBytes, maxBytes),
-    };
-  }
+  // fromEntries makes every name an own property, `__proto__` too (an assignment would set the prototype).
+  const topics: Record<string, TopicRetention> = Object.fromEntries(
+    Object.entries(retention.topics ?? {}).map(([name, policy]) => [
+      name,
+      {
+        maxAgeMs: positive(`retention.topics['${name}'].maxAgeMs`, policy.maxAgeMs, maxAgeMs),
+        maxBytes: positive(`retention.topics['${name}'].maxBytes`, policy.maxBytes, maxBytes),
+      },
+    ]),
+  );
   return { maxAgeMs, maxBytes, topics, checkIntervalMs: positive('retention.checkIntervalMs', retention.checkIntervalMs, 60_000) };
 }
 

@@ -3,6 +3,7 @@ import type { CorruptLogError } from './CorruptLogError.js';
 import { groupOfFile, readAllGroupOffsets, writeGroupOffsets } from './groupOffsetsFile.js';
 import { HopbusError, validateTopicName } from '@hopbus/core';
 import { DirLock } from './DirLock.js';
+import { dataDirError } from './dataDirError.js';
 import { dirMode, makeDirDurable } from './fileIo.js';
 import type { LogOptions, ResolvedLogOptions } from './LogOptions.js';
 import { resolveLogOptions, retentionOf } from './LogOptions.js';
@@ -31,16 +32,21 @@ export class LogStore {
   /**
    * Opens the store: takes the lock (writable), then opens and recovers every topic on disk,
    * telling `onBytesChecked` how far the check of the segments got (for a progress bar).
-   * Rejects with `locked`, `corrupt_log` (CorruptLogError) or `config`; the lock is released on failure.
+   * Rejects with `locked`, `corrupt_log` (CorruptLogError) or `config` (also when the dir cannot be
+   * created or written: a file in its place, no permission); the lock is released on failure.
    */
   static async open(options: LogOptions, mode: { readOnly?: boolean; onBytesChecked?: (file: string, bytes: number) => void } = {}): Promise<LogStore> {
     const resolved: ResolvedLogOptions = { ...resolveLogOptions(options, mode.readOnly ?? false), onBytesChecked: mode.onBytesChecked };
     const dir = resolve(resolved.dir);
     let lock: DirLock | undefined;
     if (!resolved.readOnly) {
-      await makeDirDurable(resolved.fileSystem, dir, dirMode, resolved.fsync !== 'never');
-      const onStale = (pid: number): void => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of process ${pid}, which no longer runs` });
-      lock = DirLock.acquire(dir, onStale, resolved.fileSystem);
+      try {
+        await makeDirDurable(resolved.fileSystem, dir, dirMode, resolved.fsync !== 'never');
+        const onStale = (pid: number): void => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of process ${pid}, which no longer runs` });
+        lock = DirLock.acquire(dir, onStale, Date.now, resolved.fileSystem);
+      } catch (error) {
+        throw dataDirError(dir, error);
+      }
     } else if (!resolved.fileSystem.existsSync(dir)) {
       throw new HopbusError('not_found', `There is no log data dir at ${dir}.`);
     }

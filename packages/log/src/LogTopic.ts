@@ -7,6 +7,7 @@ import type { FileSystem } from './FileSystem.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { LogPartition } from './LogPartition.js';
 import { partitionForKey } from './partitionForKey.js';
+import { topicMetaAdvice } from './topicMetaAdvice.js';
 
 /** The file in a topic folder that remembers the topic's partition count. */
 export const topicMetaFile = 'topic.json';
@@ -77,5 +78,5 @@ function readPartitionCount(fs: FileSystem, path: string): number | undefined {
   } catch {
     // falls through
   }
-  throw new CorruptLogError(path, 0, 'the topic description is not valid JSON with a partition count; restore it (for example {"version":1,"partitions":1}) with the count the topic had');
+  throw new CorruptLogError(path, 0, 'the topic description is not valid JSON with a partition count', { advice: topicMetaAdvice(path) });
 }

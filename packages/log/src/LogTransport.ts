@@ -2,7 +2,7 @@ import { HopbusError, PartlyPublishedError } from '@hopbus/core';
 import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { CrashLoopGuard } from './CrashLoopGuard.js';
 import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
-import { groupOffsetsPath, newGroupEpoch, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { groupOffsetsPath, newGroupEpoch, readGroupOffsetsFile, validateGroupName, writeGroupOffsets } from './groupOffsetsFile.js';
 import type { GroupOffsets } from './groupOffsetsFile.js';
 import { LogGroup } from './LogGroup.js';
 import type { FileSystem } from './FileSystem.js';
@@ -107,6 +107,7 @@ export class LogTransport implements Transport {
    */
   async subscribe(topicName: string, options: SubscribeOptions): Promise<Subscription> {
     const store = await this.ready('subscribe');
+    validateGroupName(options.group); // before the topic is created
     const topic = (await store.topic(topicName, true))!;
     const group = await this.group(store, topic, options);
     this.assertOpen('subscribe');
@@ -156,6 +157,7 @@ export class LogTransport implements Transport {
    */
   async resetGroup(topicName: string, groupName: string, target: GroupResetTarget): Promise<number[]> {
     const store = await this.ready('reset a group');
+    validateGroupName(groupName);
     const topic = (await store.topic(topicName, true))!;
     const active = this.groups.get(`${topic.name}\u0000${groupName}`);
     const current = active?.committedOffsets() ?? readSavedOffsets(store.options.fileSystem, topic, groupName)?.offsets ?? topic.partitions.map((p) => p.startOffset);

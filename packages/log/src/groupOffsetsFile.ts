@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
+import { HopbusError } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { dirMode, makeDirDurable, writeFileAtomic } from './fileIo.js';
 import type { FileSystem } from './FileSystem.js';
@@ -29,12 +30,27 @@ export function newGroupEpoch(): string {
 
 const safeName = /^[A-Za-z0-9_-]{1,100}$/;
 
-/** The file name for a group: the name itself when it is plain, else `~` and its UTF-8 in hex. */
+/** The longest group name, in bytes of UTF-8: its file name (in hex when it is not plain) must fit a file system's 255. */
+export const maxGroupNameBytes = 100;
+
+/** Refuses (`config`) a group name that cannot name a file: empty, or longer than maxGroupNameBytes in UTF-8. */
+export function validateGroupName(group: string): void {
+  const bytes = Buffer.byteLength(group);
+  if (bytes >= 1 && bytes <= maxGroupNameBytes) return;
+  const shown = group.length > 40 ? `${JSON.stringify(group.slice(0, 40))}…` : JSON.stringify(group);
+  throw new HopbusError(
+    'config',
+    bytes === 0
+      ? 'The consumer group name is empty. Give the subscription a group (by default it is the actor name).'
+      : `The consumer group name ${shown} is ${bytes} bytes long; the log allows at most ${maxGroupNameBytes} bytes of UTF-8 (it names a file). Give the subscription a shorter group (the group option of @Subscribe, or a shorter actor name).`,
+  );
+}
+
+/** The file name for a group: the name itself when it is plain, else `~` and its UTF-8 in hex. Refuses (`config`) a name validateGroupName refuses. */
 export function groupFileName(group: string): string {
+  validateGroupName(group);
   if (safeName.test(group)) return `${group}.offsets`;
-  const hex = Buffer.from(group).toString('hex');
-  if (hex.length > 200) throw new RangeError(`group name too long for a file name: ${group.slice(0, 40)}…`);
-  return `~${hex}.offsets`;
+  return `~${Buffer.from(group).toString('hex')}.offsets`;
 }
 
 /** Where a group's offsets file is, in the topic folder `topicDir`. */

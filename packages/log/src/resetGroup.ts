@@ -1,5 +1,5 @@
 import { HopbusError } from '@hopbus/core';
-import { groupOffsetsPath, readGroupOffsetsFile, writeGroupOffsets } from './groupOffsetsFile.js';
+import { groupOffsetsPath, readGroupOffsetsFile, validateGroupName, writeGroupOffsets } from './groupOffsetsFile.js';
 import { LogStore } from './LogStore.js';
 import type { GroupResetTarget } from './resolveResetTarget.js';
 import { resolveResetTarget } from './resolveResetTarget.js';
@@ -10,6 +10,7 @@ import { resolveResetTarget } from './resolveResetTarget.js';
  * and resolves to each partition's new offset.
  */
 export async function resetGroup(dir: string, topicName: string, group: string, target: GroupResetTarget): Promise<number[]> {
+  validateGroupName(group);
   const store = await LogStore.open({ dir });
   try {
     const topic = await store.topic(topicName, false);

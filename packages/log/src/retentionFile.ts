@@ -27,13 +27,14 @@ export function readRetention(fs: FileSystem, dir: string): StoredRetention | un
     if (parsed.version !== 2) return undefined;
     const log = policyOf(parsed);
     if (!log || typeof parsed.topics !== 'object' || parsed.topics === null) return undefined;
-    const topics: Record<string, TopicRetention> = {};
+    const entries: [string, TopicRetention][] = [];
     for (const [name, value] of Object.entries(parsed.topics)) {
       const policy = policyOf(value);
       if (!policy) return undefined;
-      topics[name] = policy;
+      entries.push([name, policy]);
     }
-    return { ...log, topics };
+    // fromEntries makes every name an own property, `__proto__` too (an assignment would set the prototype).
+    return { ...log, topics: Object.fromEntries(entries) };
   } catch {
     return undefined;
   }

@@ -6,6 +6,7 @@ import { nodeFileSystem } from './FileSystem.js';
 import { readAllGroupOffsets } from './groupOffsetsFile.js';
 import { topicMetaFile } from './LogTopic.js';
 import { scanSegment } from './scanSegment.js';
+import { topicMetaAdvice } from './topicMetaAdvice.js';
 import { Segment, segmentBasesIn, segmentName } from './Segment.js';
 
 export interface LogProblem {
@@ -16,9 +17,10 @@ export interface LogProblem {
    * `corrupt`: invalid bytes where a batch or a group position must be (repairLog cuts or resets
    * there); `torn_tail`: the active segment ends in a partial batch (normal after a crash, or a
    * write in progress; cut on open); `index`: an index that does not match its segment (rebuilt
-   * on open).
+   * on open); `topic_description`: a topic.json without a valid partition count, which repairLog
+   * cannot rebuild (the reason says what to do). `corrupt` and `topic_description` make a log not ok.
    */
-  readonly kind: 'corrupt' | 'torn_tail' | 'index';
+  readonly kind: 'corrupt' | 'torn_tail' | 'index' | 'topic_description';
 }
 
 export interface VerifyProgress {
@@ -113,7 +115,7 @@ export async function verifyLog(dir: string, options: { onProgress?: (progress: 
       closeSync(fd);
     }
   }
-  return { ok: !problems.some((p) => p.kind === 'corrupt'), topics, segments: work.length, bytes: bytesTotal, problems };
+  return { ok: !problems.some((p) => p.kind === 'corrupt' || p.kind === 'topic_description'), topics, segments: work.length, bytes: bytesTotal, problems };
 }
 
 function readPartitionCount(path: string, problems: LogProblem[]): number {
@@ -123,7 +125,7 @@ function readPartitionCount(path: string, problems: LogProblem[]): number {
   } catch {
     // reported below
   }
-  problems.push({ file: path, position: 0, reason: 'the topic description has no valid partition count', kind: 'corrupt' });
+  problems.push({ file: path, position: 0, reason: `the topic description has no valid partition count; ${topicMetaAdvice(path)}`, kind: 'topic_description' });
   return 0;
 }
 

@@ -1,6 +1,7 @@
 import { PullGroup, PullSubscription } from '@hopbus/core';
 import type { SubscribeOptions } from '@hopbus/core';
 import type { Settlement } from '@hopbus/core';
+import { ArrivalQueue } from './ArrivalQueue.js';
 import type { MessageSink, MessageSource, NatsSettlement } from './MessageSource.js';
 import type { NatsDelivery } from './NatsDelivery.js';
 
@@ -9,8 +10,8 @@ const settleBatch = 128;
 
 /**
  * One consumer of a group over a MessageSource; see PullSubscription for the pull window, drain
- * and abort. Messages arrive into a local queue (the server bounds it: max_ack_pending =
- * maxInFlight) and are handed out while fewer than `maxInFlight` are unsettled.
+ * and abort. Messages arrive into a local queue (on JetStream the server bounds it: max_ack_pending =
+ * maxInFlight; on core NATS only the subscriber's pace does) and are handed out while fewer than `maxInFlight` are unsettled.
  *
  * Settlements are applied in batches, in the order they were made: when `settleBatch` are
  * waiting, when the queue runs dry, at the next turn of the event loop, and always before
@@ -22,7 +23,7 @@ const settleBatch = 128;
  * ends by itself the subscription drains, with its error when it failed.
  */
 export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullGroup<NatsDelivery<M>>> implements MessageSink<M> {
-  private readonly queue: M[] = [];
+  private readonly queue = new ArrivalQueue<M>();
   private readonly outbox: [M, NatsSettlement, number][] = [];
   /** Naks made while the source stops: sent once it has ended (see flush). */
   private readonly heldBackNaks: [M, NatsSettlement, number][] = [];
@@ -100,7 +101,7 @@ export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullG
       await this.sourceEnded;
       // Handed out before the rest of the queue, so given back before it: order per key holds.
       for (const settlement of this.heldBackNaks.splice(0)) this.apply(settlement);
-      await this.source.release(this.queue.splice(0)).catch(() => undefined);
+      await this.source.release(this.queue.takeAll()).catch(() => undefined);
     })();
     return this.stopping;
   }

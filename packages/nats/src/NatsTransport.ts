@@ -13,7 +13,7 @@ import type { NatsTransportOptions } from './NatsTransportOptions.js';
 import { NatsSubscription } from './NatsSubscription.js';
 import { parseNatsUrl } from './parseNatsUrl.js';
 import { PublishWindow } from './PublishWindow.js';
-import { toNatsHeaders } from './recordHeaders.js';
+import { EncodedRecordHeaders } from './EncodedRecordHeaders.js';
 import { ResumingPull } from './ResumingPull.js';
 
 interface Connected {
@@ -77,7 +77,7 @@ export class NatsTransport implements Transport {
     const topics = new Set<string>();
     for (const record of records) {
       if (record.durable === false || this.nonDurable.has(record.topic)) {
-        nc.publish(record.topic, record.data, { headers: toNatsHeaders(record) });
+        nc.publish(record.topic, record.data, { headers: new EncodedRecordHeaders(record) });
         handedOver.push(record.id);
         continue;
       }
@@ -91,7 +91,7 @@ export class NatsTransport implements Transport {
       }
       const waiting = this.window.acquire();
       if (waiting) await waiting;
-      const ack = js.publish(record.topic, record.data, { headers: toNatsHeaders(record), timeout }).then(
+      const ack = js.publish(record.topic, record.data, { headers: new EncodedRecordHeaders(record), timeout }).then(
         () => undefined,
         (cause: unknown) => Promise.reject(this.publishFailed(record.topic, cause)),
       );

@@ -1,7 +1,7 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
 import type { MessageSink, MessageSource } from './MessageSource.js';
 import { NatsDelivery } from './NatsDelivery.js';
-import { fromNatsHeaders } from './recordHeaders.js';
+import { readHeaderFields } from './decodeHeaderBlock.js';
 
 export interface CoreMessage {
   readonly msg: Msg;
@@ -43,7 +43,7 @@ export function coreSource(nc: NatsConnection, topic: string, group: string): Me
       end();
     },
     toDelivery: (m, owner, deadline) =>
-      new NatsDelivery(m.msg.subject, fromNatsHeaders(m.msg.headers), m.msg.data, m.offset, m.deliveryCount, m, owner, deadline),
+      new NatsDelivery(m.msg.subject, readHeaderFields(m.msg), m.msg.data, m.offset, m.deliveryCount, m, owner, deadline),
     settle: (m, how, delayMs) => {
       if (how !== 'nack') return;
       const timer = setTimeout(() => {

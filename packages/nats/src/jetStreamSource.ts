@@ -1,7 +1,7 @@
 import type { JsMsg } from '@nats-io/jetstream';
 import type { MessageSource } from './MessageSource.js';
 import { NatsDelivery } from './NatsDelivery.js';
-import { fromNatsHeaders } from './recordHeaders.js';
+import { readHeaderFields } from './decodeHeaderBlock.js';
 import type { ResumingPull } from './ResumingPull.js';
 
 /**
@@ -13,7 +13,7 @@ export function jetStreamSource(pull: ResumingPull): MessageSource<JsMsg> {
   return {
     start: (sink) => pull.start(sink),
     stop: () => pull.stop(),
-    toDelivery: (m, owner, deadline) => new NatsDelivery(m.subject, fromNatsHeaders(m.headers), m.data, m.seq, m.info.deliveryCount, m, owner, deadline),
+    toDelivery: (m, owner, deadline) => new NatsDelivery(m.subject, readHeaderFields(m), m.data, m.seq, m.info.deliveryCount, m, owner, deadline),
     settle: (m, how, delayMs) => {
       if (how === 'ack') m.ack();
       else if (how === 'nack') m.nak(delayMs > 0 ? delayMs : undefined);

@@ -13,13 +13,15 @@ interface ReplayOptions {
   toEarliest?: boolean;
   toLatest?: boolean;
   partition?: string;
+  create?: boolean;
 }
 
 /**
  * `hopbus log replay <dir> <topic> <group> --to-offset n | --to-time ISO | --to-earliest | --to-latest`:
  * moves a consumer group so that its actors re-read (or skip) records when the bus starts again.
  * The engine takes the dir's lock: while a bus runs there it refuses with `locked`, naming the
- * owner's pid, and nothing moves.
+ * owner's pid, and nothing moves. A group with no position yet (a mistyped name) is refused
+ * (`not_found`, listing the known groups) unless `--create` says to make it.
  */
 export function addLogReplayCommand(log: Command, context: CliContext): void {
   log
@@ -33,6 +35,7 @@ export function addLogReplayCommand(log: Command, context: CliContext): void {
     .option('--to-earliest', 'to the first retained record')
     .option('--to-latest', 'past the last record (skip everything)')
     .option('-p, --partition <n>', 'with --to-offset: only this partition')
+    .option('--create', 'make the group when it has no position yet (else a group the log does not know is refused)')
     .action(async (dir: string, topic: string, group: string, options: ReplayOptions) => {
       const target = targetOf(options);
       const root = requireLogDir(dir);
@@ -40,7 +43,15 @@ export function addLogReplayCommand(log: Command, context: CliContext): void {
       let before: readonly number[] | undefined;
       try {
         inspector.describeTopic(topic); // not_found, with the known topics, before anything is locked
-        before = inspector.listGroups(topic).find((g) => g.group === group)?.partitions.map((p) => p.committed);
+        const known = inspector.listGroups(topic);
+        before = known.find((g) => g.group === group)?.partitions.map((p) => p.committed);
+        if (before === undefined && options.create !== true) {
+          const names = known.length === 0 ? 'it has none yet' : `its groups are ${known.map((g) => g.group).join(', ')}`;
+          throw new HopbusError(
+            'not_found',
+            `Topic ${topic} has no group ${JSON.stringify(group)} (${names}). Check the name (a group is the actor's name unless @Subscribe sets one); to give a new group its position before it first runs, add --create.`,
+          );
+        }
       } finally {
         await inspector.close();
       }

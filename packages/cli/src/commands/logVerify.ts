@@ -13,8 +13,9 @@ export const corruptExitCode = 2;
 
 /**
  * `hopbus log verify <dir>`: reads every segment, index and group offsets file; prints each
- * problem, then one summary line. Exits 2 when something is corrupt; torn tails and index
- * mismatches are reported but repaired by a normal open, so they do not fail it.
+ * problem, then one summary line. Exits 2 when something is corrupt (a topic.json too: the summary
+ * says to restore it, as repair cannot rebuild it); torn tails and index mismatches are reported
+ * but repaired by a normal open, so they do not fail it.
  */
 export function addLogVerifyCommand(log: Command, context: CliContext): void {
   log
@@ -40,17 +41,23 @@ export function addLogVerifyCommand(log: Command, context: CliContext): void {
       for (const problem of report.problems) out.write(problemLine(root, problem));
       const checked = `${report.topics} topic${report.topics === 1 ? '' : 's'}, ${report.segments} segment${report.segments === 1 ? '' : 's'}, ${formatBytes(report.bytes)} checked`;
       const corrupt = report.problems.filter((p) => p.kind === 'corrupt').length;
-      const benign = report.problems.length - corrupt;
+      const descriptions = report.problems.filter((p) => p.kind === 'topic_description').length;
+      const benign = report.problems.length - corrupt - descriptions;
       const notes = benign > 0 ? ` (${benign} torn tail or index problem${benign === 1 ? '' : 's'}: repaired when the log is next opened)` : '';
-      out.write(
-        report.ok
-          ? `ok: ${checked}, no corruption${notes}\n`
-          : `corrupt: ${corrupt} corrupt place${corrupt === 1 ? '' : 's'} in ${checked}${notes}. Run hopbus log repair ${dir} with the bus stopped (copy the dir first if its records matter).\n`,
-      );
+      const bad = corrupt + descriptions;
+      out.write(report.ok ? `ok: ${checked}, no corruption${notes}\n` : `corrupt: ${bad} corrupt place${bad === 1 ? '' : 's'} in ${checked}${notes}. ${nextStep(dir, corrupt, descriptions)}\n`);
     });
 }
 
+/** What to do about a corrupt log: a topic description first (repair cannot rebuild it, and opens no log without it), then repair. */
+function nextStep(dir: string, corrupt: number, descriptions: number): string {
+  const repair = `hopbus log repair ${dir} with the bus stopped (copy the dir first if its records matter).`;
+  if (descriptions === 0) return `Run ${repair}`;
+  const fix = `Restore or rewrite the topic.json file${descriptions === 1 ? '' : 's'} named above: hopbus log repair cannot rebuild ${descriptions === 1 ? 'it' : 'them'}`;
+  return corrupt === 0 ? `${fix}.` : `${fix}; then run ${repair}`;
+}
+
 function problemLine(root: string, problem: LogProblem): string {
-  const label = problem.kind === 'corrupt' ? 'corrupt' : problem.kind === 'torn_tail' ? 'torn tail' : 'index';
+  const label = problem.kind === 'corrupt' || problem.kind === 'topic_description' ? 'corrupt' : problem.kind === 'torn_tail' ? 'torn tail' : 'index';
   return `${label}: ${relative(root, problem.file)} at byte ${problem.position}: ${problem.reason}\n`;
 }

@@ -38,7 +38,7 @@ export class Bus {
   /** Held from start to stop while the bus has subscriptions. */
   private keepAlive: NodeJS.Timeout | undefined;
   private readonly tracing: Tracing;
-  /** publish() calls of one synchronous run, sent together while tracing is off. */
+  /** publish() calls of one turn of the event loop, sent together while tracing is off. */
   private readonly gathering: PublishGathering;
   /** Keeps publishes in call order while a schema answers asynchronously. */
   private readonly validatedInOrder = new InOrder();
@@ -136,7 +136,7 @@ export class Bus {
 
   /**
    * Not async. While tracing is off, the message joins the other publish() calls of this
-   * synchronous run (see PublishGathering); traced, it is sent at once under its own span, in
+   * turn of the event loop (see PublishGathering); traced, it is sent at once under its own span, in
    * the caller's context, after whatever was gathered before it.
    */
   private readonly publishCaused = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {

@@ -117,15 +117,16 @@ export class RecordFactory {
   }
 
   private record(topic: Topic<unknown>, data: Uint8Array, options: PublishOptions | undefined, cause: Cause | undefined, timestamp: number): OutgoingRecord {
-    const record: OutgoingRecord = {
+    // One literal, one shape for every record: durable and fire-and-forget alike.
+    return {
       id: options?.id ?? newMessageId(timestamp),
       topic: topic.name,
       key: options?.key,
       headers: this.headers(options?.headers, cause),
       data,
       timestamp,
+      durable: topic.durable,
     };
-    return topic.durable ? record : { ...record, durable: false };
   }
 
   private headers(given: Readonly<Record<string, string>> | undefined, cause: Cause | undefined): Readonly<Record<string, string>> {

@@ -90,7 +90,7 @@ export interface Transport {
   /**
    * Resolves once every record is held durably under the transport's policy. When it fails for
    * some records and not others, it should reject with a PartlyPublishedError naming the ids
-   * stored: the bus sends the publish() calls of one synchronous run in one call, and tells each
+   * stored: the bus sends the publish() calls of one event-loop turn in one call, and tells each
    * caller its own outcome from it (without it, every caller in the call is told it failed).
    */
   publish(records: readonly OutgoingRecord[]): Promise<void>;

@@ -253,10 +253,16 @@ export class CrashFileSystem {
           real.fsyncSync(fd);
           books.synced(fd, at);
         }),
+      fstatSync: (fd) => sync(false, () => real.fstatSync(fd)),
       fstat: (fd): Promise<FileStat> => this.track(generation, ['fstat', books.pathOf(fd)], () => real.fstat(fd)),
       ftruncate: (fd, length) =>
         this.track(generation, ['ftruncate', books.pathOf(fd)], () => real.ftruncate(fd, length), () => books.truncated(fd, length)),
       rename: (from, to) => this.track(generation, ['rename', from], () => real.rename(from, to), () => books.renamed(from, to)),
+      linkSync: (existing, newPath) =>
+        sync(true, () => {
+          real.linkSync(existing, newPath);
+          books.linked(existing, newPath);
+        }),
       renameSync: (from, to) =>
         sync(true, () => {
           real.renameSync(from, to);

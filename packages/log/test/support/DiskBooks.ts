@@ -96,6 +96,14 @@ export class DiskBooks {
     this.tree.rename(this.tree.parentOf(fromParts), fromParts[fromParts.length - 1]!, target, toParts[toParts.length - 1]!);
   }
 
+  linked(existing: string, newPath: string): void {
+    const from = this.partsOf(existing);
+    const to = this.partsOf(newPath);
+    if (!from || !to) return;
+    const node = this.tree.lookup(from);
+    if (node) this.tree.link(this.tree.parentOf(to), to[to.length - 1]!, node);
+  }
+
   unlinked(path: string): void {
     const parts = this.partsOf(path);
     if (parts) this.tree.unlink(this.tree.parentOf(parts), parts[parts.length - 1]!);

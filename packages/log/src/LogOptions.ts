@@ -8,8 +8,9 @@ import { TailCacheBudget } from './TailCache.js';
  * When `publish()` resolves, and what survives:
  * - `always` (default): the batch was written and fdatasync'ed; it survives a process crash
  *   and a power loss.
- * - `interval`: the batch was written; a timer syncs every `fsyncIntervalMs`. It survives a
- *   process crash (the kernel holds it); a power loss loses at most the last interval.
+ * - `interval`: the batch was written; a timer syncs every `fsyncIntervalMs`, and a segment is
+ *   synced when it is sealed. It survives a process crash (the kernel holds it); a power loss
+ *   loses only what was acknowledged after the last completed sync (about the last interval).
  * - `never`: the batch was written; the kernel syncs when it likes. A process crash loses
  *   nothing, a power loss may lose anything not yet flushed by the kernel.
  */

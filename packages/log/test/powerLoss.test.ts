@@ -34,7 +34,7 @@ describe('power loss, simulated', () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 120_000);
 
   it("tells: the same property fails under fsync 'never', which acknowledges records before they are synced", async () => {
     const broken: string[][] = [];

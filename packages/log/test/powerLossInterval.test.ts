@@ -72,7 +72,7 @@ describe("power loss, simulated, under fsync 'interval'", () => {
       }),
       { numRuns: 25 },
     );
-  });
+  }, 120_000);
 
   it("tells: the same property fails under fsync 'never'", async () => {
     for (let seed = 1; seed <= 3; seed++) {

@@ -55,7 +55,7 @@ export class LogStore {
       for (const name of store.topicNamesOnDisk()) await store.topic(name, false);
       if (!resolved.readOnly) {
         await store.checkGroups();
-        writeRetention(resolved.fileSystem, dir, resolved.retention);
+        writeRetention(resolved.fileSystem, dir, resolved.retention, resolved.fsync !== 'never'); // once per open: its fsyncs may block
       }
     } catch (error) {
       await store.close();

@@ -10,14 +10,17 @@ export interface StoredRetention extends TopicRetention {
 
 const fileName = '.retention.json';
 
-/** Written by the owning process on open (atomically; a lost write only means tools show defaults). No cap is `null` on disk. */
-export function writeRetention(fs: FileSystem, dir: string, retention: ResolvedRetention): void {
+/**
+ * Written by the owning process on open, atomically and (`durable`) synced, so that tools show
+ * it after a power loss too. No cap is `null` on disk.
+ */
+export function writeRetention(fs: FileSystem, dir: string, retention: ResolvedRetention, durable: boolean): void {
   const stored = (policy: TopicRetention): { maxAgeMs: number; maxBytes: number | null } => ({
     maxAgeMs: policy.maxAgeMs,
     maxBytes: Number.isFinite(policy.maxBytes) ? policy.maxBytes : null,
   });
   const topics = Object.fromEntries(Object.entries(retention.topics).map(([name, policy]) => [name, stored(policy)]));
-  writeFileAtomicSync(fs, join(dir, fileName), `${JSON.stringify({ version: 2, ...stored(retention), topics })}\n`, false);
+  writeFileAtomicSync(fs, join(dir, fileName), `${JSON.stringify({ version: 2, ...stored(retention), topics })}\n`, durable);
 }
 
 /** What the last owner wrote, or undefined when nothing (or nothing readable, or an older format) is there. */

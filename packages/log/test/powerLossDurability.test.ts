@@ -153,4 +153,41 @@ describe('what the log syncs, seen by a disk that can lose power', () => {
     }
     expect(ids).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
   });
+
+  it.each<FsyncPolicy>(['interval', 'always'])("writes the retention it opened with durably, for tools to show after a power loss (fsync '%s')", async (fsync) => {
+    const t = transport({ fsync, retention: { maxAgeMs: 60_000 } });
+    await t.publish([record('kept.t', 1)]);
+    expect(crash().status(join(dir(), '.retention.json'))).toEqual({ exists: true, unsyncedChanges: 0, nameDurable: true });
+    await crash().powerCut();
+    const inspector = await LogInspector.open(dir());
+    try {
+      expect(inspector.describeTopic('kept.t').retention).toMatchObject({ maxAgeMs: 60_000, source: 'owner' });
+    } finally {
+      await inspector.close();
+    }
+  });
+
+  it("opens after a power cut left a group's heads empty (written without fsync), the group at its committed position", async () => {
+    const before = transport({ fsync: 'always' });
+    for (let n = 0; n < 6; n++) await before.publish([record('heads.t', n)]);
+    const subscription = await before.subscribe('heads.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
+    let seen = 0;
+    for await (const delivery of subscription) {
+      delivery.ack();
+      if (++seen === 3) break;
+    }
+    await before.commit(); // its folder sync makes the heads' name durable, not their bytes
+    const heads = join(dir(), 'heads.t', 'groups', 'g.heads');
+    expect(crash().durableImage(heads)).toEqual(Buffer.alloc(0));
+    await crash().powerCut();
+    await before.close().catch(() => undefined);
+    const after = transport({ fsync: 'always' });
+    const ids: string[] = [];
+    for await (const delivery of await after.subscribe('heads.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 })) {
+      ids.push(delivery.id);
+      delivery.ack();
+      if (ids.length === 3) break;
+    }
+    expect(ids).toEqual(['id-3', 'id-4', 'id-5']);
+  });
 });

@@ -1,6 +1,7 @@
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { LogInspector, LogTransport } from '@hopbus/log';
+import type { Subscription } from '@hopbus/core';
 import type { FsyncPolicy, LogOptions } from '@hopbus/log';
 import { withFileSystem } from '../src/FileSystem.js';
 import { CrashFileSystem } from './support/CrashFileSystem.js';
@@ -33,6 +34,22 @@ function onCrashDisk(): { crash: () => CrashFileSystem; dir: () => string; trans
 }
 
 const record = (topic: string, n: number, bytes = 100) => ({ id: `id-${n}`, topic, headers: {}, data: Buffer.alloc(bytes, n % 256), timestamp: Date.now() });
+
+/** Group g's subscription to `topic`, from the earliest record when new. */
+function subscribeG(t: LogTransport, topic: string): Promise<Subscription> {
+  return t.subscribe(topic, { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
+}
+
+/** Acks the first `count` deliveries of `subscription`; their ids. */
+async function ackFirst(subscription: Subscription, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for await (const delivery of subscription) {
+    ids.push(delivery.id);
+    delivery.ack();
+    if (ids.length === count) break;
+  }
+  return ids;
+}
 
 async function recordsAfterRecovery(dir: string, crash: CrashFileSystem, topic: string): Promise<string[]> {
   const recovering = new LogTransport(withFileSystem({ dir, onRecovery: () => undefined }, crash.fileSystem));
@@ -81,16 +98,12 @@ describe('what the log syncs, seen by a disk that can lose power', () => {
   it.each<FsyncPolicy>(['interval', 'always'])("makes a group's position durable when commit() resolves (fsync '%s')", async (fsync) => {
     const t = transport({ fsync, fsyncIntervalMs: 3_600_000, commitIntervalMs: 3_600_000 });
     for (let n = 0; n < 5; n++) await t.publish([record('groups.t', n)]);
-    const subscription = await t.subscribe('groups.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
+    const subscription = await subscribeG(t, 'groups.t');
     const groupsDir = join(dir(), 'groups.t', 'groups');
     // A new group's start is durable once subscribe() resolves (the heads beside it are written without fsync: they only guide counts).
     expect(crash().status(groupsDir).nameDurable).toBe(true);
     expect(crash().status(join(groupsDir, 'g.offsets'))).toEqual({ exists: true, unsyncedChanges: 0, nameDurable: true });
-    let seen = 0;
-    for await (const delivery of subscription) {
-      delivery.ack();
-      if (++seen === 3) break;
-    }
+    await ackFirst(subscription, 3);
     await t.commit();
     expect(crash().status(join(groupsDir, 'g.offsets'))).toEqual({ exists: true, unsyncedChanges: 0, nameDurable: true });
     const durable = crash().durableImage(join(groupsDir, 'g.offsets'));
@@ -124,18 +137,13 @@ describe('what the log syncs, seen by a disk that can lose power', () => {
     const options = { fsync: 'interval' as const, fsyncIntervalMs: 3_600_000 };
     const before = transport(options);
     for (let n = 0; n < 5; n++) await before.publish([record('late.t', n)]);
-    const subscription = await before.subscribe('late.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
-    let seen = 0;
-    for await (const delivery of subscription) {
-      delivery.ack();
-      if (++seen === 5) break;
-    }
+    await ackFirst(await subscribeG(before, 'late.t'), 5);
     await before.commit(); // durable: the group is at 5, the records below are not synced yet
     await crash().powerCut();
     await before.close().catch(() => undefined);
 
     const after = transport(options);
-    await after.subscribe('late.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
+    await subscribeG(after, 'late.t');
     for (let n = 0; n < 5; n++) await after.publish([{ ...record('late.t', n), id: `new-${n}` }]);
     await after.close();
     const inspector = await LogInspector.open(dir());
@@ -145,13 +153,7 @@ describe('what the log syncs, seen by a disk that can lose power', () => {
       await inspector.close();
     }
     const again = transport(options);
-    const ids: string[] = [];
-    for await (const delivery of await again.subscribe('late.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 })) {
-      ids.push(delivery.id);
-      delivery.ack();
-      if (ids.length === 5) break;
-    }
-    expect(ids).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
+    expect(await ackFirst(await subscribeG(again, 'late.t'), 5)).toEqual(['new-0', 'new-1', 'new-2', 'new-3', 'new-4']);
   });
 
   it.each<FsyncPolicy>(['interval', 'always'])("writes the retention it opened with durably, for tools to show after a power loss (fsync '%s')", async (fsync) => {
@@ -170,24 +172,13 @@ describe('what the log syncs, seen by a disk that can lose power', () => {
   it("opens after a power cut left a group's heads empty (written without fsync), the group at its committed position", async () => {
     const before = transport({ fsync: 'always' });
     for (let n = 0; n < 6; n++) await before.publish([record('heads.t', n)]);
-    const subscription = await before.subscribe('heads.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 });
-    let seen = 0;
-    for await (const delivery of subscription) {
-      delivery.ack();
-      if (++seen === 3) break;
-    }
+    await ackFirst(await subscribeG(before, 'heads.t'), 3);
     await before.commit(); // its folder sync makes the heads' name durable, not their bytes
     const heads = join(dir(), 'heads.t', 'groups', 'g.heads');
     expect(crash().durableImage(heads)).toEqual(Buffer.alloc(0));
     await crash().powerCut();
     await before.close().catch(() => undefined);
     const after = transport({ fsync: 'always' });
-    const ids: string[] = [];
-    for await (const delivery of await after.subscribe('heads.t', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 60_000 })) {
-      ids.push(delivery.id);
-      delivery.ack();
-      if (ids.length === 3) break;
-    }
-    expect(ids).toEqual(['id-3', 'id-4', 'id-5']);
+    expect(await ackFirst(await subscribeG(after, 'heads.t'), 3)).toEqual(['id-3', 'id-4', 'id-5']);
   });
 });

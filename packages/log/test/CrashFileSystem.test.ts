@@ -97,4 +97,16 @@ describe('CrashFileSystem', () => {
     expect(crash.fileSystem.readTextSync('/proc/sys/kernel/random/boot_id')).not.toBe(bootBefore);
     expect(crash.fileSystem.readdirSync(root)).toEqual([]);
   });
+
+  it('keeps the books of a file opened while another is being closed (the kernel may give it the same number)', async () => {
+    const crash = new CrashFileSystem(root);
+    const fs = crash.fileSystem;
+    for (let i = 0; i < 40; i++) {
+      const old = await fs.open(join(root, `old-${i}`), create, 0o600);
+      const [, fd] = await Promise.all([fs.close(old), fs.open(join(root, `new-${i}`), create, 0o600)]);
+      await writeAll(fs, fd, [Buffer.from('x')], 0);
+      expect([i, crash.status(join(root, `new-${i}`)).unsyncedChanges]).toEqual([i, 1]);
+      await fs.close(fd);
+    }
+  });
 });

@@ -211,14 +211,12 @@ export class CrashFileSystem {
           books.opened(fd, path, flags);
           return fd;
         }),
+      // Off the books before the real close: once it is closed, a concurrent open may get the same number.
       close: (fd) =>
-        this.track(
-          generation,
-          ['close', books.pathOf(fd)],
-          () => real.close(fd),
-          () => books.closed(fd),
-          () => books.closed(fd),
-        ),
+        this.track(generation, ['close', books.pathOf(fd)], () => {
+          books.closed(fd);
+          return real.close(fd);
+        }),
       closeSync: (fd) =>
         sync(false, () => {
           real.closeSync(fd);

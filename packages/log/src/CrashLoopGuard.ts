@@ -1,4 +1,5 @@
 import { writeFileAtomic } from './fileIo.js';
+import type { FileSystem } from './FileSystem.js';
 import { serializeGroupHeads } from './groupHeadsFile.js';
 import type { GroupHeads, Suspect } from './groupHeadsFile.js';
 
@@ -51,6 +52,7 @@ export class CrashLoopGuard {
    * `onRecorded` is called when a write completes, so that waiting consumers look again.
    */
   constructor(
+    private readonly fs: FileSystem,
     private readonly path: string,
     committed: readonly number[],
     private epoch: string,
@@ -163,7 +165,7 @@ export class CrashLoopGuard {
       if (this.queued === queued) this.queued = undefined;
       const upTo = this.wanted;
       try {
-        await writeFileAtomic(this.path, serializeGroupHeads(this.snapshot(clean)), false);
+        await writeFileAtomic(this.fs, this.path, serializeGroupHeads(this.snapshot(clean)), false);
       } catch {
         // Counting across restarts is lost for this write; consumption goes on.
       }

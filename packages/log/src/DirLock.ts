@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { constants } from 'node:fs';
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import { fileMode } from './fileIo.js';
+import { nodeFileSystem } from './FileSystem.js';
+import type { FileSystem } from './FileSystem.js';
 
 /** The lock file of a data dir; it holds the owner's pid. Topic names cannot start with '.', so no topic collides. */
 export const lockFileName = '.lock';
@@ -22,22 +24,23 @@ export class DirLock {
   private constructor(
     readonly path: string,
     private readonly token: string,
+    private readonly fs: FileSystem,
   ) {}
 
   /**
    * Takes the lock of `dir`; throws `locked` naming the owner when a live process holds it, or
    * when the lock is empty and younger than 2 s by `now` (its writer may still be writing it).
    */
-  static acquire(dir: string, onStale?: (pid: number) => void, now: () => number = Date.now): DirLock {
+  static acquire(dir: string, onStale?: (pid: number) => void, now: () => number = Date.now, fs: FileSystem = nodeFileSystem): DirLock {
     const path = join(dir, lockFileName);
     const token = randomBytes(8).toString('hex');
     for (let attempt = 0; attempt < 5; attempt++) {
-      if (createWhole(path, ownerLine(process.pid, token), token)) return new DirLock(path, token);
-      const seen = readLock(path);
+      if (createWhole(fs, path, ownerLine(fs, process.pid, token), token)) return new DirLock(path, token, fs);
+      const seen = readLock(fs, path);
       if (seen === undefined) continue; // gone since: create it again
       const lockOwner = seen.owner;
       const owner = lockOwner?.pid;
-      if (lockOwner !== undefined && isRunning(lockOwner)) {
+      if (lockOwner !== undefined && isRunning(fs, lockOwner)) {
         const who = owner === process.pid ? 'this process (another LogTransport or LogStore on the same dir is still open)' : `process ${owner}`;
         throw new HopbusError(
           'locked',
@@ -48,7 +51,7 @@ export class DirLock {
         throw new HopbusError('locked', `The log data dir ${dir} is being opened by another process right now (${path} has no pid yet). Retry in a moment.`);
       }
       // Stale (dead owner) or unreadable (an owner that died while writing it): take it over.
-      if (removeIfSame(path, seen, token) && owner !== undefined) onStale?.(owner);
+      if (removeIfSame(fs, path, seen, token) && owner !== undefined) onStale?.(owner);
     }
     throw new HopbusError('locked', `Could not take the lock ${path}: other processes keep taking it. Check what else opens ${dir}.`);
   }
@@ -58,8 +61,8 @@ export class DirLock {
     if (this.released) return;
     this.released = true;
     try {
-      const owner = parseOwner(readFileSync(this.path, 'utf8'));
-      if (owner?.pid === process.pid && owner.token === this.token) unlinkSync(this.path);
+      const owner = parseOwner(this.fs.readTextSync(this.path));
+      if (owner?.pid === process.pid && owner.token === this.token) this.fs.unlinkSync(this.path);
     } catch {
       // Already gone.
     }
@@ -70,8 +73,8 @@ export class DirLock {
  * `<pid> <boot id> <start time> <token>`; boot id and start time are `-` where /proc does not
  * tell them. Locks written before the token read as `<pid>` or `<pid> <boot id> <start time>`.
  */
-function ownerLine(pid: number, token: string): string {
-  return `${pid} ${currentBootId() ?? '-'} ${startTimeOf(pid) ?? '-'} ${token}\n`;
+function ownerLine(fs: FileSystem, pid: number, token: string): string {
+  return `${pid} ${currentBootId(fs) ?? '-'} ${startTimeOf(fs, pid) ?? '-'} ${token}\n`;
 }
 
 /** What a lock file says of its owner: the pid, and where recorded, its boot, start time and token. */
@@ -95,22 +98,23 @@ interface SeenLock {
  * acquire first and hard-linked into place (link never replaces), so a lock of ours is never
  * seen empty or half written.
  */
-function createWhole(path: string, text: string, token: string): boolean {
+function createWhole(fs: FileSystem, path: string, text: string, token: string): boolean {
   const draft = `${path}.new-${token}`;
-  const fd = openSync(draft, 'wx', fileMode);
+  const fd = fs.openSync(draft, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, fileMode);
   try {
     try {
-      writeSync(fd, text);
+      const bytes = Buffer.from(text);
+      fs.writeSync(fd, bytes, 0, bytes.byteLength, 0);
     } finally {
-      closeSync(fd);
+      fs.closeSync(fd);
     }
-    linkSync(draft, path);
+    fs.linkSync(draft, path);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
   } finally {
-    unlinkSync(draft);
+    fs.unlinkSync(draft);
   }
 }
 
@@ -121,20 +125,20 @@ function parseOwner(text: string): LockOwner | undefined {
 }
 
 /** Reads the lock file and stats it through one descriptor, so what it says and its inode belong together; undefined when it is gone. */
-function readLock(path: string): SeenLock | undefined {
+function readLock(fs: FileSystem, path: string): SeenLock | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = fs.openSync(path, constants.O_RDONLY, 0);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;
   }
   try {
-    const { ino, mtimeMs } = fstatSync(fd);
-    const text = readFileSync(fd, 'utf8');
+    const { ino, mtimeMs } = fs.fstatSync(fd);
+    const text = fs.readTextSync(fd);
     return { text, owner: parseOwner(text), ino, mtimeMs };
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
 }
 
@@ -146,40 +150,40 @@ function readLock(path: string): SeenLock | undefined {
  * reused), and it is linked back. Two processes taking the same stale lock over thus never both
  * win, as they could by unlinking the path after the other had created its own lock there.
  */
-function removeIfSame(path: string, seen: SeenLock, token: string): boolean {
+function removeIfSame(fs: FileSystem, path: string, seen: SeenLock, token: string): boolean {
   const aside = `${path}.stale-${token}`;
   try {
-    renameSync(path, aside);
+    fs.renameSync(path, aside);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
   try {
-    if (statSync(aside).ino === seen.ino && readFileSync(aside, 'utf8') === seen.text) return true;
+    if (fs.statSync(aside).ino === seen.ino && fs.readTextSync(aside) === seen.text) return true;
     try {
-      linkSync(aside, path);
+      fs.linkSync(aside, path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     }
     return false;
   } finally {
-    unlinkSync(aside);
+    fs.unlinkSync(aside);
   }
 }
 
 /** The lock's owner still runs: its pid is alive and, where the lock records them, in the same boot with the same start time. */
-function isRunning({ pid, boot, started }: LockOwner): boolean {
+function isRunning(fs: FileSystem, { pid, boot, started }: LockOwner): boolean {
   if (!isAlive(pid)) return false;
   if (boot === undefined || started === undefined) return true; // a lock from a platform without /proc
-  const nowBoot = currentBootId();
+  const nowBoot = currentBootId(fs);
   if (nowBoot !== undefined && nowBoot !== boot) return false; // written before a reboot
-  const nowStarted = startTimeOf(pid);
+  const nowStarted = startTimeOf(fs, pid);
   return nowStarted === undefined || nowStarted === started;
 }
 
-function currentBootId(): string | undefined {
+function currentBootId(fs: FileSystem): string | undefined {
   try {
-    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    const id = fs.readTextSync('/proc/sys/kernel/random/boot_id').trim();
     return /^[0-9a-f-]+$/i.test(id) ? id : undefined;
   } catch {
     return undefined;
@@ -187,9 +191,9 @@ function currentBootId(): string | undefined {
 }
 
 /** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
-function startTimeOf(pid: number): string | undefined {
+function startTimeOf(fs: FileSystem, pid: number): string | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = fs.readTextSync(`/proc/${pid}/stat`);
     const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // the name may hold spaces
     const started = afterName[19]; // fields 3.. follow the name: field 22 is the 20th of them
     return started !== undefined && /^\d+$/.test(started) ? started : undefined;

@@ -63,7 +63,7 @@ export class LogInspector {
   private readonly retention: { readonly policies: StoredRetention; readonly source: 'owner' | 'inspector' };
 
   private constructor(private readonly store: LogStore) {
-    const stored = readRetention(store.dir);
+    const stored = readRetention(store.options.fileSystem, store.dir);
     this.retention = stored ? { policies: stored, source: 'owner' } : { policies: store.options.retention, source: 'inspector' };
   }
 
@@ -104,7 +104,7 @@ export class LogInspector {
     const all: GroupDescription[] = [];
     for (const name of names) {
       const topic = this.topic(name);
-      for (const saved of readAllGroupOffsets(topic.dir).sort((a, b) => a.group.localeCompare(b.group))) {
+      for (const saved of readAllGroupOffsets(this.store.options.fileSystem, topic.dir).sort((a, b) => a.group.localeCompare(b.group))) {
         const partitions = topic.partitions.map((p, i) => {
           const committed = Math.min(Math.max(saved.offsets[i] ?? p.startOffset, p.startOffset), p.endOffset);
           return { partition: i, committed, endOffset: p.endOffset, lag: p.endOffset - committed };

@@ -1,4 +1,6 @@
 import { HopbusError } from '@hopbus/core';
+import { fileSystemOf } from './FileSystem.js';
+import type { FileSystem } from './FileSystem.js';
 import { mayHaveLostRecords } from './recoveryToLogger.js';
 import { TailCacheBudget } from './TailCache.js';
 
@@ -6,8 +8,9 @@ import { TailCacheBudget } from './TailCache.js';
  * When `publish()` resolves, and what survives:
  * - `always` (default): the batch was written and fdatasync'ed; it survives a process crash
  *   and a power loss.
- * - `interval`: the batch was written; a timer syncs every `fsyncIntervalMs`. It survives a
- *   process crash (the kernel holds it); a power loss loses at most the last interval.
+ * - `interval`: the batch was written; a timer syncs every `fsyncIntervalMs`, and a segment is
+ *   synced when it is sealed. It survives a process crash (the kernel holds it); a power loss
+ *   loses only what was acknowledged after the last completed sync (about the last interval).
  * - `never`: the batch was written; the kernel syncs when it likes. A process crash loses
  *   nothing, a power loss may lose anything not yet flushed by the kernel.
  */
@@ -104,6 +107,8 @@ export type ResolvedLogOptions = Required<Omit<LogOptions, 'partitions' | 'onRec
   readonly partitions: number | Readonly<Record<string, number>>;
   readonly onRecovery: (event: RecoveryEvent) => void;
   readonly readOnly: boolean;
+  /** Where every file call goes: node:fs, or what a test gave withFileSystem. */
+  readonly fileSystem: FileSystem;
   /** Told, as open checks segments, how many more bytes of `file` it has read, trusted or cut: each segment's calls add up to its size. */
   readonly onBytesChecked?: (file: string, bytes: number) => void;
 };
@@ -204,5 +209,6 @@ export function resolveLogOptions(options: LogOptions, readOnly = false): Resolv
     verifyOnOpen,
     onRecovery: options.onRecovery ?? warnOfLoss,
     readOnly,
+    fileSystem: fileSystemOf(options),
   };
 }

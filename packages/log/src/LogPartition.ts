@@ -1,10 +1,10 @@
-import { readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { encodeBatchInto } from './encodeBatch.js';
-import { canSyncWrites, dirMode, makeDirDurable, openFile, readAt, syncData, syncDir, writeAll, writeFileAtomic } from './fileIo.js';
+import { canSyncWrites, dirMode, makeDirDurable, openFile, readAt, syncDir, writeAll, writeFileAtomic } from './fileIo.js';
+import type { FileSystem } from './FileSystem.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { batchFormat } from './batchFormat.js';
 import { PendingWrite } from './PendingWrite.js';
@@ -60,7 +60,7 @@ export class LogPartition {
   /** Opens (and recovers) the partition in `dir`, creating it when missing and writable. */
   static async open(dir: string, topic: string, index: number, options: ResolvedLogOptions): Promise<LogPartition> {
     const partition = new LogPartition(dir, topic, index, options);
-    if (!options.readOnly) await makeDirDurable(dir, dirMode, options.fsync !== 'never');
+    if (!options.readOnly) await makeDirDurable(options.fileSystem, dir, dirMode, options.fsync !== 'never');
     await partition.recover();
     return partition;
   }
@@ -103,14 +103,18 @@ export class LogPartition {
 
   // ---------------------------------------------------------------- recovery
 
+  private get fs(): FileSystem {
+    return this.options.fileSystem;
+  }
+
   private async recover(): Promise<void> {
     let names: string[] = [];
     try {
-      names = readdirSync(this.dir);
+      names = this.fs.readdirSync(this.dir);
     } catch (error) {
       if (!(this.options.readOnly && (error as NodeJS.ErrnoException).code === 'ENOENT')) throw error;
     }
-    if (!this.options.readOnly) for (const name of names) if (name.endsWith('.tmp')) unlinkSync(join(this.dir, name));
+    if (!this.options.readOnly) for (const name of names) if (name.endsWith('.tmp')) this.fs.unlinkSync(join(this.dir, name));
     const bases = segmentBasesIn(names);
     for (let i = 0; i < bases.length; i++) {
       const segment = await recoverSegment(this.dir, bases[i]!, i < bases.length - 1, this.options, this.syncWrites);
@@ -123,7 +127,7 @@ export class LogPartition {
     // Stray indexes of deleted segments.
     if (!this.options.readOnly) {
       const kept = new Set(bases.map((b) => `${segmentName(b)}.index`));
-      for (const name of names) if (name.endsWith('.index') && !kept.has(name)) unlinkSync(join(this.dir, name));
+      for (const name of names) if (name.endsWith('.index') && !kept.has(name)) this.fs.unlinkSync(join(this.dir, name));
       if (this.segments.length === 0) {
         const { segment, durable } = this.createSegment(0);
         this.segments.push(await segment);
@@ -141,11 +145,11 @@ export class LogPartition {
    */
   private createSegment(baseOffset: number): { segment: Promise<Segment>; durable: Promise<void> } {
     const segment = (async () => {
-      const created = new Segment(this.dir, baseOffset, await openFile(join(this.dir, `${segmentName(baseOffset)}.log`), false, this.syncWrites));
-      await writeFileAtomic(created.indexPath, Buffer.alloc(0), false);
+      const created = new Segment(this.dir, baseOffset, await openFile(this.fs, join(this.dir, `${segmentName(baseOffset)}.log`), false, this.syncWrites), this.fs);
+      await writeFileAtomic(this.fs, created.indexPath, Buffer.alloc(0), false);
       return created;
     })();
-    const durable = this.options.fsync === 'never' ? segment.then(() => undefined) : segment.then(() => syncDir(this.dir));
+    const durable = this.options.fsync === 'never' ? segment.then(() => undefined) : segment.then(() => syncDir(this.fs, this.dir));
     durable.catch(() => undefined); // awaited by the caller, unless an earlier step failed
     return { segment, durable };
   }
@@ -258,7 +262,7 @@ export class LogPartition {
     }
     const first = buf.readIntLE(24, 6);
     if (offset > batchFormat.maxOffset) throw new HopbusError('publish_failed', `Partition ${this.dir} is out of offsets.`);
-    await writeAll(segment.fd, [buf.subarray(0, total)], segment.size);
+    await writeAll(this.fs, segment.fd, [buf.subarray(0, total)], segment.size);
     if (indexEntries.length > 0) {
       const before = segment.entryCount;
       for (let i = 0; i < indexEntries.length; i += 2) segment.addEntry(indexEntries[i]!, indexEntries[i + 1]!);
@@ -267,7 +271,7 @@ export class LogPartition {
     // fsync 'always': the segment was opened O_DSYNC, so the write returned once its bytes were
     // synced; without O_DSYNC they are synced now.
     if (this.options.fsync !== 'always') this.dirty = true;
-    else if (!this.syncWrites) await syncData(segment.fd);
+    else if (!this.syncWrites) await this.fs.fdatasync(segment.fd);
     // A new segment's folder entry is durable before any record in it is acknowledged or read.
     if (created) await created;
     this.tail.add(segment, segment.size, buf.subarray(0, total));
@@ -292,8 +296,8 @@ export class LogPartition {
     this.indexWrites = this.indexWrites
       .then(async () => {
         if (this.failure || segment.deleted) return;
-        segment.indexFd ??= await openFile(segment.indexPath);
-        await writeAll(segment.indexFd, [entries], position);
+        segment.indexFd ??= await openFile(this.fs, segment.indexPath);
+        await writeAll(this.fs, segment.indexFd, [entries], position);
       })
       .catch((cause: unknown) => {
         this.failure ??= new HopbusError('publish_failed', `Writing the index ${segment.indexPath} failed (${(cause as Error).message}). Free disk space or fix permissions, then reopen the log.`, {
@@ -319,8 +323,8 @@ export class LogPartition {
     await this.indexWrites;
     if (this.failure) throw this.failure;
     if (this.options.fsync !== 'never') {
-      await syncData(segment.fd);
-      if (segment.indexFd !== undefined) await syncData(segment.indexFd);
+      await this.fs.fdatasync(segment.fd);
+      if (segment.indexFd !== undefined) await this.fs.fdatasync(segment.indexFd);
     }
     const { segment: creating, durable } = this.createSegment(segment.nextOffset);
     const next = await creating;
@@ -333,7 +337,7 @@ export class LogPartition {
     if (!this.dirty) return;
     this.dirty = false;
     const segment = this.segments[this.segments.length - 1];
-    if (segment && !segment.deleted) await syncData(segment.fd);
+    if (segment && !segment.deleted) await this.fs.fdatasync(segment.fd);
   }
 
   // ---------------------------------------------------------------- read path
@@ -368,7 +372,7 @@ export class LogPartition {
       for (;;) {
         const cached = this.tail.slice(segment, at, want);
         const buf = cached ?? Buffer.allocUnsafe(want);
-        const got = cached ? cached.byteLength : await readAt(segment.fd, buf, want, at);
+        const got = cached ? cached.byteLength : await readAt(this.fs, segment.fd, buf, want, at);
         let cursor = 0;
         let next = offset;
         while (cursor < got) {

@@ -1,4 +1,3 @@
-import { existsSync, readdirSync } from 'node:fs';
 import { basename, join, resolve, sep } from 'node:path';
 import type { CorruptLogError } from './CorruptLogError.js';
 import { groupOfFile, readAllGroupOffsets, writeGroupOffsets } from './groupOffsetsFile.js';
@@ -42,12 +41,13 @@ export class LogStore {
     let lock: DirLock | undefined;
     if (!resolved.readOnly) {
       try {
-        await makeDirDurable(dir, dirMode, resolved.fsync !== 'never');
-        lock = DirLock.acquire(dir, (pid) => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of process ${pid}, which no longer runs` }));
+        await makeDirDurable(resolved.fileSystem, dir, dirMode, resolved.fsync !== 'never');
+        const onStale = (pid: number): void => resolved.onRecovery({ kind: 'stale_lock', file: join(dir, '.lock'), detail: `took over the lock of process ${pid}, which no longer runs` });
+        lock = DirLock.acquire(dir, onStale, Date.now, resolved.fileSystem);
       } catch (error) {
         throw dataDirError(dir, error);
       }
-    } else if (!existsSync(dir)) {
+    } else if (!resolved.fileSystem.existsSync(dir)) {
       throw new HopbusError('not_found', `There is no log data dir at ${dir}.`);
     }
     const store = new LogStore(dir, resolved, lock);
@@ -55,7 +55,7 @@ export class LogStore {
       for (const name of store.topicNamesOnDisk()) await store.topic(name, false);
       if (!resolved.readOnly) {
         await store.checkGroups();
-        writeRetention(dir, resolved.retention);
+        writeRetention(resolved.fileSystem, dir, resolved.retention, resolved.fsync !== 'never'); // once per open: its fsyncs may block
       }
     } catch (error) {
       await store.close();
@@ -67,13 +67,14 @@ export class LogStore {
 
   /** Names of the topics on disk, sorted. */
   topicNamesOnDisk(): string[] {
+    const fs = this.options.fileSystem;
     let names: string[];
     try {
-      names = readdirSync(this.dir);
+      names = fs.readdirSync(this.dir);
     } catch {
       return [];
     }
-    return names.filter((name) => !name.startsWith('.') && existsSync(join(this.dir, name, topicMetaFile))).sort();
+    return names.filter((name) => !name.startsWith('.') && fs.existsSync(join(this.dir, name, topicMetaFile))).sort();
   }
 
   /** Names of the topics open in this store, sorted. */
@@ -128,12 +129,12 @@ export class LogStore {
   private async checkGroups(): Promise<void> {
     for (const topic of this.topics.values()) {
       const damaged: CorruptLogError[] = [];
-      readAllGroupOffsets(topic.dir, this.options.onCorruption === 'truncate' ? (e) => damaged.push(e) : undefined);
+      readAllGroupOffsets(this.options.fileSystem, topic.dir, this.options.onCorruption === 'truncate' ? (e) => damaged.push(e) : undefined);
       for (const error of damaged) {
         const group = groupOfFile(basename(error.file));
         if (group === undefined) continue;
         const offsets = topic.partitions.map((p) => p.startOffset);
-        await writeGroupOffsets(topic.dir, { group, offsets, updatedAt: Date.now() }, this.options.fsync !== 'never');
+        await writeGroupOffsets(this.options.fileSystem, topic.dir, { group, offsets, updatedAt: Date.now() }, this.options.fsync !== 'never');
         this.options.onRecovery({ kind: 'group_reset', file: error.file, detail: `group ${group} had damaged offsets; moved to the earliest record` });
       }
     }

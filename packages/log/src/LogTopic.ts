@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import type { OutgoingRecord } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { dirMode, makeDirDurable, writeFileAtomic } from './fileIo.js';
+import type { FileSystem } from './FileSystem.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { LogPartition } from './LogPartition.js';
 import { partitionForKey } from './partitionForKey.js';
@@ -31,14 +31,15 @@ export class LogTopic {
    */
   static async open(name: string, dir: string, options: ResolvedLogOptions, create: boolean): Promise<LogTopic | undefined> {
     const metaPath = join(dir, topicMetaFile);
-    let count = readPartitionCount(metaPath);
+    const fs = options.fileSystem;
+    let count = readPartitionCount(fs, metaPath);
     const asked = typeof options.partitions === 'number' ? undefined : options.partitions[name];
     if (count === undefined) {
       if (!create || options.readOnly) return undefined;
       count = asked ?? (typeof options.partitions === 'number' ? options.partitions : 1);
-      await makeDirDurable(dir, dirMode, options.fsync !== 'never');
+      await makeDirDurable(fs, dir, dirMode, options.fsync !== 'never');
       const meta = JSON.stringify({ version: 1, name, partitions: count, createdAt: new Date().toISOString() });
-      await writeFileAtomic(metaPath, `${meta}\n`, options.fsync !== 'never'); // a first publish to a new topic: no fsync on the event loop
+      await writeFileAtomic(fs, metaPath, `${meta}\n`, options.fsync !== 'never'); // a first publish to a new topic: no fsync on the event loop
     } else if (asked !== undefined && asked !== count) {
       throw new HopbusError(
         'config',
@@ -64,10 +65,10 @@ export class LogTopic {
   }
 }
 
-function readPartitionCount(path: string): number | undefined {
+function readPartitionCount(fs: FileSystem, path: string): number | undefined {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = fs.readTextSync(path);
   } catch {
     return undefined;
   }

@@ -5,6 +5,7 @@ import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
 import { groupOffsetsPath, newGroupEpoch, readGroupOffsetsFile, validateGroupName, writeGroupOffsets } from './groupOffsetsFile.js';
 import type { GroupOffsets } from './groupOffsetsFile.js';
 import { LogGroup } from './LogGroup.js';
+import type { FileSystem } from './FileSystem.js';
 import type { LogOptions } from './LogOptions.js';
 import type { LogPartition } from './LogPartition.js';
 import { LogStore } from './LogStore.js';
@@ -124,15 +125,19 @@ export class LogTransport implements Transport {
     let opening = this.groupsOpening.get(key);
     if (!opening) {
       opening = (async () => {
-        const saved = readSavedOffsets(topic, options.group);
+        const fs = store.options.fileSystem;
+        const saved = readSavedOffsets(fs, topic, options.group);
         const headsPath = groupHeadsPath(topic.dir, options.group);
         // Heads recorded under the offsets' epoch only: a reset, a replay or a repair since wrote offsets without one, which voids them.
-        const previous = saved?.epoch !== undefined ? readGroupHeads(headsPath, saved.epoch) : undefined;
+        const previous = saved?.epoch !== undefined ? readGroupHeads(fs, headsPath, saved.epoch) : undefined;
         const offsets = saved ? CrashLoopGuard.committedAtOpen(saved.offsets, previous) : topic.partitions.map((p) => (options.start === 'latest' ? p.endOffset : p.startOffset));
         const group = new LogGroup(topic, options.group, offsets, saved?.epoch ?? newGroupEpoch(), store.options.fetchBytes);
-        // The new epoch is on disk before any heads recorded under it.
-        if (saved?.epoch === undefined || offsets.some((offset, i) => offset !== saved.offsets[i])) await this.persist(store, group);
-        const guard = new CrashLoopGuard(headsPath, group.committedOffsets(), group.epoch, previous, () => group.committedOffsets(), () => group.wakeAll());
+        // The new epoch is on disk before any heads recorded under it. A saved position past the
+        // end (records a power cut took, under fsync 'interval' or 'never', had been consumed) is
+        // brought back to the end on disk too: the records published next take those offsets.
+        const opened = group.committedOffsets();
+        if (saved?.epoch === undefined || opened.some((offset, i) => offset !== saved.offsets[i])) await this.persist(store, group);
+        const guard = new CrashLoopGuard(fs, headsPath, group.committedOffsets(), group.epoch, previous, () => group.committedOffsets(), () => group.wakeAll());
         await guard.open();
         group.guard = guard;
         group.startSweeping(Math.max(5, Math.min(1000, Math.floor(options.ackTimeoutMs / 4))), (delivery) => delivery.nack(0));
@@ -155,13 +160,13 @@ export class LogTransport implements Transport {
     validateGroupName(groupName);
     const topic = (await store.topic(topicName, true))!;
     const active = this.groups.get(`${topic.name}\u0000${groupName}`);
-    const current = active?.committedOffsets() ?? readSavedOffsets(topic, groupName)?.offsets ?? topic.partitions.map((p) => p.startOffset);
+    const current = active?.committedOffsets() ?? readSavedOffsets(store.options.fileSystem, topic, groupName)?.offsets ?? topic.partitions.map((p) => p.startOffset);
     const offsets = await resolveResetTarget(topic, current, target);
     if (active) {
       active.reset(offsets);
       await this.commit();
     } else {
-      await writeGroupOffsets(topic.dir, { group: groupName, offsets, updatedAt: Date.now() }, store.options.fsync !== 'never');
+      await writeGroupOffsets(store.options.fileSystem, topic.dir, { group: groupName, offsets, updatedAt: Date.now() }, store.options.fsync !== 'never');
     }
     return offsets;
   }
@@ -184,7 +189,7 @@ export class LogTransport implements Transport {
   private async persist(store: LogStore, group: LogGroup): Promise<void> {
     group.dirty = false;
     try {
-      await writeGroupOffsets(group.topic.dir, { group: group.name, offsets: group.committedOffsets(), updatedAt: Date.now(), epoch: group.epoch }, store.options.fsync !== 'never');
+      await writeGroupOffsets(store.options.fileSystem, group.topic.dir, { group: group.name, offsets: group.committedOffsets(), updatedAt: Date.now(), epoch: group.epoch }, store.options.fsync !== 'never');
     } catch (error) {
       group.dirty = true;
       throw error;
@@ -222,10 +227,10 @@ export class LogTransport implements Transport {
   }
 }
 
-function readSavedOffsets(topic: LogTopic, group: string): GroupOffsets | undefined {
+function readSavedOffsets(fs: FileSystem, topic: LogTopic, group: string): GroupOffsets | undefined {
   const path = groupOffsetsPath(topic.dir, group);
   try {
-    return readGroupOffsetsFile(path);
+    return readGroupOffsetsFile(fs, path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw error;

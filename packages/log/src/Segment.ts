@@ -1,5 +1,5 @@
-import { close, unlink } from 'node:fs';
 import { join } from 'node:path';
+import type { FileSystem } from './FileSystem.js';
 
 /** The file name of the segment starting at `baseOffset`, without extension: 20 digits. */
 export function segmentName(baseOffset: number): string {
@@ -47,6 +47,7 @@ export class Segment {
     dir: string,
     readonly baseOffset: number,
     readonly fd: number,
+    readonly fs: FileSystem,
   ) {
     const name = segmentName(baseOffset);
     this.logPath = join(dir, `${name}.log`);
@@ -126,14 +127,14 @@ export class Segment {
   delete(): void {
     if (this.deleted) return;
     this.deleted = true;
-    unlink(this.logPath, () => undefined);
-    unlink(this.indexPath, () => undefined);
+    this.fs.unlink(this.logPath).catch(() => undefined);
+    this.fs.unlink(this.indexPath).catch(() => undefined);
     if (this.readers === 0) this.closeFiles();
   }
 
   closeFiles(): void {
-    close(this.fd, () => undefined);
-    if (this.indexFd !== undefined) close(this.indexFd, () => undefined);
+    this.fs.close(this.fd).catch(() => undefined);
+    if (this.indexFd !== undefined) this.fs.close(this.indexFd).catch(() => undefined);
     this.indexFd = undefined;
   }
 }

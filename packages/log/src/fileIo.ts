@@ -1,6 +1,6 @@
-import { closeSync, constants, fsync, fsyncSync, fdatasync, open, openSync, read, renameSync, writeSync, writev } from 'node:fs';
-import { promises as fsPromises } from 'node:fs';
+import { constants } from 'node:fs';
 import { dirname } from 'node:path';
+import type { FileSystem } from './FileSystem.js';
 
 /** Mode of every file the log creates: owner only. */
 export const fileMode = 0o600;
@@ -15,21 +15,17 @@ export const canSyncWrites = typeof constants.O_DSYNC === 'number';
  * (O_DSYNC; only when canSyncWrites) every write returns only once its bytes are on stable
  * storage, as if followed by an fdatasync of them: the write and the sync are one call.
  */
-export function openFile(path: string, readOnly = false, syncWrites = false): Promise<number> {
+export function openFile(fs: FileSystem, path: string, readOnly = false, syncWrites = false): Promise<number> {
   if (syncWrites && !canSyncWrites) return Promise.reject(new Error('O_DSYNC is not available on this platform'));
-  return new Promise((resolve, reject) => {
-    const flags = readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT | (syncWrites ? constants.O_DSYNC : 0);
-    open(path, flags, fileMode, (error, fd) => (error ? reject(error) : resolve(fd)));
-  });
+  const flags = readOnly ? constants.O_RDONLY : constants.O_RDWR | constants.O_CREAT | (syncWrites ? constants.O_DSYNC : 0);
+  return fs.open(path, flags, fileMode);
 }
 
 /** Writes every buffer at `position`, retrying short writes, in as few syscalls as the kernel allows. */
-export async function writeAll(fd: number, buffers: readonly Buffer[], position: number): Promise<void> {
+export async function writeAll(fs: FileSystem, fd: number, buffers: readonly Buffer[], position: number): Promise<void> {
   let pending = buffers.filter((b) => b.byteLength > 0);
   while (pending.length > 0) {
-    const written = await new Promise<number>((resolve, reject) => {
-      writev(fd, pending, position, (error, bytes) => (error ? reject(error) : resolve(bytes)));
-    });
+    const written = await fs.writev(fd, pending, position);
     position += written;
     let skip = written;
     const rest: Buffer[] = [];
@@ -45,24 +41,14 @@ export async function writeAll(fd: number, buffers: readonly Buffer[], position:
 }
 
 /** Reads up to `length` bytes at `position` into `buf` from offset 0; resolves to the bytes read (fewer at end of file). */
-export async function readAt(fd: number, buf: Buffer, length: number, position: number): Promise<number> {
+export async function readAt(fs: FileSystem, fd: number, buf: Buffer, length: number, position: number): Promise<number> {
   let total = 0;
   while (total < length) {
-    const bytes = await new Promise<number>((resolve, reject) => {
-      read(fd, buf, total, length - total, position + total, (error, n) => (error ? reject(error) : resolve(n)));
-    });
+    const bytes = await fs.read(fd, buf, total, length - total, position + total);
     if (bytes === 0) break;
     total += bytes;
   }
   return total;
-}
-
-export function syncData(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fdatasync(fd, (error) => (error ? reject(error) : resolve())));
-}
-
-export function syncFile(fd: number): Promise<void> {
-  return new Promise((resolve, reject) => fsync(fd, (error) => (error ? reject(error) : resolve())));
 }
 
 /**
@@ -78,76 +64,102 @@ export function isFolderSyncUnsupported(error: unknown): boolean {
 }
 
 /** Makes a create, rename or unlink inside `dir` durable. Blocks the event loop: for opening and tools only. */
-export function syncDirSync(dir: string): void {
+export function syncDirSync(fs: FileSystem, dir: string): void {
   let fd: number | undefined;
   try {
-    fd = openSync(dir, constants.O_RDONLY);
-    fsyncSync(fd); // on a folder: the kernel persists its entries
+    fd = fs.openSync(dir, constants.O_RDONLY, 0);
+    fs.fsyncSync(fd); // on a folder: the kernel persists its entries
   } catch (error) {
     if (!isFolderSyncUnsupported(error)) throw error;
   } finally {
-    if (fd !== undefined) closeSync(fd);
+    if (fd !== undefined) fs.closeSync(fd);
   }
 }
+
+const replaceFlags = constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
 
 /**
  * Replaces `path` atomically with `content`: write a temp file, fsync it, rename it over,
  * fsync the folder. With `durable` false the fsyncs are skipped (the rename stays atomic).
  */
-export function writeFileAtomicSync(path: string, content: Buffer | string, durable: boolean): void {
+export function writeFileAtomicSync(fs: FileSystem, path: string, content: Buffer | string, durable: boolean): void {
   const temp = `${path}.tmp`;
-  const fd = openSync(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC, fileMode);
+  const fd = fs.openSync(temp, replaceFlags, fileMode);
   try {
     const buf = typeof content === 'string' ? Buffer.from(content) : content;
     let at = 0;
-    while (at < buf.byteLength) at += writeSync(fd, buf, at, buf.byteLength - at);
-    if (durable) fsyncSync(fd);
+    while (at < buf.byteLength) at += fs.writeSync(fd, buf, at, buf.byteLength - at, at);
+    if (durable) fs.fsyncSync(fd);
   } finally {
-    closeSync(fd);
+    fs.closeSync(fd);
   }
-  renameSync(temp, path);
-  if (durable) syncDirSync(dirname(path));
+  fs.renameSync(temp, path);
+  if (durable) syncDirSync(fs, dirname(path));
 }
 
 /** The asynchronous `syncDirSync`, never blocking the event loop: the fsync runs on the libuv pool. */
-export async function syncDir(dir: string): Promise<void> {
-  let handle: fsPromises.FileHandle | undefined;
+export async function syncDir(fs: FileSystem, dir: string): Promise<void> {
+  let fd: number | undefined;
   try {
-    handle = await fsPromises.open(dir, 'r');
-    await handle.sync(); // on a folder: the kernel persists its entries
+    fd = await fs.open(dir, constants.O_RDONLY, 0);
+    await fs.fsync(fd); // on a folder: the kernel persists its entries
   } catch (error) {
     if (!isFolderSyncUnsupported(error)) throw error;
   } finally {
-    await handle?.close();
+    if (fd !== undefined) await fs.close(fd);
   }
 }
 
 /**
  * mkdir -p that makes what it created durable: each new folder's entry is synced in its parent
  * (a topic or partition folder that vanished in a power loss would take acknowledged records
- * with it). Resolves without syncing when nothing was created or `durable` is false.
+ * with it). A folder that existed already may have been created by a call still syncing it (two
+ * groups' first commits create one groups folder): that sync is waited for too. Resolves at once
+ * when `durable` is false.
  */
-export async function makeDirDurable(dir: string, mode: number, durable: boolean): Promise<void> {
-  const first = await fsPromises.mkdir(dir, { recursive: true, mode });
-  if (first === undefined || !durable) return;
+export async function makeDirDurable(fs: FileSystem, dir: string, mode: number, durable: boolean): Promise<void> {
+  const first = await fs.mkdir(dir, mode);
+  if (!durable) return;
   const created: string[] = [];
-  for (let at = dir; ; at = dirname(at)) {
-    created.push(at);
-    if (at === first || dirname(at) === at) break;
+  if (first !== undefined) {
+    for (let at = dir; ; at = dirname(at)) {
+      created.push(at);
+      if (at === first || dirname(at) === at) break;
+    }
   }
-  for (const folder of created) await syncDir(dirname(folder));
+  const syncing = (async () => {
+    for (const folder of created) await syncDir(fs, dirname(folder));
+  })();
+  for (const folder of created) entriesSyncing.set(folder, syncing);
+  // A folder another call created may still have its entry on the way to disk: wait for it too.
+  const others = ancestorsOf(dir).flatMap((folder) => entriesSyncing.get(folder) ?? []);
+  try {
+    await Promise.all([syncing, ...others]);
+  } finally {
+    for (const folder of created) if (entriesSyncing.get(folder) === syncing) entriesSyncing.delete(folder);
+  }
+}
+
+/** Folders whose entry in their parent a makeDirDurable is syncing now, and the sync. */
+const entriesSyncing = new Map<string, Promise<void>>();
+
+/** `dir` and every folder above it. */
+function ancestorsOf(dir: string): string[] {
+  const all = [dir];
+  for (let at = dir; dirname(at) !== at; at = dirname(at)) all.push(dirname(at));
+  return all;
 }
 
 /** The asynchronous `writeFileAtomicSync`: never blocks the event loop on an fsync. */
-export async function writeFileAtomic(path: string, content: Buffer | string, durable: boolean): Promise<void> {
+export async function writeFileAtomic(fs: FileSystem, path: string, content: Buffer | string, durable: boolean): Promise<void> {
   const temp = `${path}.tmp`;
-  const handle = await fsPromises.open(temp, 'w', fileMode);
+  const fd = await fs.open(temp, replaceFlags, fileMode);
   try {
-    await handle.writeFile(content);
-    if (durable) await handle.sync();
+    await writeAll(fs, fd, [typeof content === 'string' ? Buffer.from(content) : content], 0);
+    if (durable) await fs.fsync(fd);
   } finally {
-    await handle.close();
+    await fs.close(fd);
   }
-  await fsPromises.rename(temp, path);
-  if (durable) await syncDir(dirname(path));
+  await fs.rename(temp, path);
+  if (durable) await syncDir(fs, dirname(path));
 }

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import type { FileSystem } from './FileSystem.js';
 import { groupOffsetsPath } from './groupOffsetsFile.js';
 
 /** A record that may have ended a run: it was handed out and not settled when a run died. */
@@ -41,9 +41,9 @@ const isCount = (value: unknown): value is number => Number.isSafeInteger(value)
  * offsets too, in the same tick as the heads or after them. Reads version 1 files (one head
  * per partition) as a partition with at most one suspect.
  */
-export function readGroupHeads(path: string, epoch: string): GroupHeads | undefined {
+export function readGroupHeads(fs: FileSystem, path: string, epoch: string): GroupHeads | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(path, 'utf8')) as { version?: unknown; clean?: unknown; epoch?: unknown; partitions?: unknown; heads?: unknown };
+    const parsed = JSON.parse(fs.readTextSync(path)) as { version?: unknown; clean?: unknown; epoch?: unknown; partitions?: unknown; heads?: unknown };
     if (typeof parsed.clean !== 'boolean' || parsed.epoch !== epoch) return undefined;
     const partitions = parsed.version === 2 ? partitionsOfVersion2(parsed) : parsed.version === 1 ? partitionsOfVersion1(parsed) : undefined;
     return partitions && { partitions, clean: parsed.clean, epoch };

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import { HopbusError } from '@hopbus/core';
 import { CorruptLogError } from './CorruptLogError.js';
 import { dirMode, makeDirDurable, writeFileAtomic } from './fileIo.js';
+import type { FileSystem } from './FileSystem.js';
 
 /** Folder, inside a topic folder, of the committed positions of its groups. */
 export const groupsFolder = 'groups';
@@ -71,16 +71,16 @@ export function groupOfFile(fileName: string): string | undefined {
  * Writes a group's position: one JSON line and its CRC32C, replaced atomically (temp file,
  * fsync, rename, fsync of the folder when `durable`). A crash leaves the old file or the new one.
  */
-export async function writeGroupOffsets(topicDir: string, value: GroupOffsets, durable: boolean): Promise<void> {
+export async function writeGroupOffsets(fs: FileSystem, topicDir: string, value: GroupOffsets, durable: boolean): Promise<void> {
   const dir = join(topicDir, groupsFolder);
-  await makeDirDurable(dir, dirMode, durable); // every commit: nothing synchronous on the consume path; a no-op once the folder exists
+  await makeDirDurable(fs, dir, dirMode, durable); // every commit: nothing synchronous on the consume path; a no-op once the folder exists
   const json = JSON.stringify({ version: 1, group: value.group, offsets: value.offsets, updatedAt: value.updatedAt, epoch: value.epoch });
-  await writeFileAtomic(groupOffsetsPath(topicDir, value.group), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
+  await writeFileAtomic(fs, groupOffsetsPath(topicDir, value.group), `${json}\n${crc32c(json).toString(16).padStart(8, '0')}\n`, durable);
 }
 
 /** Parses one offsets file; throws CorruptLogError when it is damaged. */
-export function readGroupOffsetsFile(path: string): GroupOffsets {
-  const text = readFileSync(path, 'utf8');
+export function readGroupOffsetsFile(fs: FileSystem, path: string): GroupOffsets {
+  const text = fs.readTextSync(path);
   const lines = text.split('\n');
   const json = lines[0] ?? '';
   const crc = lines[1] ?? '';
@@ -105,11 +105,11 @@ export function readGroupOffsetsFile(path: string): GroupOffsets {
  * Every group's position on the topic in `topicDir`. A damaged file throws CorruptLogError,
  * unless `onCorrupt` is given: then it is told and the group is left out.
  */
-export function readAllGroupOffsets(topicDir: string, onCorrupt?: (error: CorruptLogError) => void): GroupOffsets[] {
+export function readAllGroupOffsets(fs: FileSystem, topicDir: string, onCorrupt?: (error: CorruptLogError) => void): GroupOffsets[] {
   const dir = join(topicDir, groupsFolder);
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = fs.readdirSync(dir);
   } catch {
     return [];
   }
@@ -117,7 +117,7 @@ export function readAllGroupOffsets(topicDir: string, onCorrupt?: (error: Corrup
   for (const name of names) {
     if (!name.endsWith('.offsets')) continue;
     try {
-      all.push(readGroupOffsetsFile(join(dir, name)));
+      all.push(readGroupOffsetsFile(fs, join(dir, name)));
     } catch (error) {
       if (error instanceof CorruptLogError && onCorrupt) onCorrupt(error);
       else throw error;

@@ -1,8 +1,8 @@
-import { fstat, ftruncate, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batchFormat } from './batchFormat.js';
 import { CorruptLogError } from './CorruptLogError.js';
-import { openFile, readAt, syncData, writeFileAtomic } from './fileIo.js';
+import { openFile, readAt, writeFileAtomic } from './fileIo.js';
+import type { FileSystem } from './FileSystem.js';
 import type { ResolvedLogOptions } from './LogOptions.js';
 import { checkBatch } from './readBatch.js';
 import { scanSegment } from './scanSegment.js';
@@ -17,14 +17,15 @@ import { Segment, segmentName } from './Segment.js';
  */
 export async function recoverSegment(dir: string, baseOffset: number, sealed: boolean, options: ResolvedLogOptions, syncWrites: boolean): Promise<Segment> {
   const path = join(dir, `${segmentName(baseOffset)}.log`);
-  const fd = await openFile(path, options.readOnly, syncWrites);
-  const segment = new Segment(dir, baseOffset, fd);
-  const fileSize = await new Promise<number>((resolve, reject) => fstat(fd, (e, s) => (e ? reject(e) : resolve(s.size))));
-  const onDisk = readIndexFile(segment.indexPath);
+  const fs = options.fileSystem;
+  const fd = await openFile(fs, path, options.readOnly, syncWrites);
+  const segment = new Segment(dir, baseOffset, fd, fs);
+  const fileSize = (await fs.fstat(fd)).size;
+  const onDisk = readIndexFile(fs, segment.indexPath);
   let from = 0;
   let expected = baseOffset;
   if (options.verifyOnOpen === 'tail' && onDisk) {
-    const start = await trustIndex(segment, onDisk, fileSize);
+    const start = await trustIndex(fs, segment, onDisk, fileSize);
     if (start) {
       from = start.position;
       expected = start.offset;
@@ -46,14 +47,14 @@ export async function recoverSegment(dir: string, baseOffset: number, sealed: bo
     } else if (sealed && options.onCorruption === 'fail') {
       throw new CorruptLogError(path, position, reason);
     } else {
-      await new Promise<void>((resolve, reject) => ftruncate(fd, position, (e) => (e ? reject(e) : resolve())));
-      await syncData(fd);
+      await fs.ftruncate(fd, position);
+      await fs.fdatasync(fd);
       options.onRecovery({ kind: 'truncated', file: path, detail: `cut ${fileSize - position} bytes at byte ${position}: ${reason}` });
     }
   }
   const wanted = segment.indexBytes();
   if (!options.readOnly && (!onDisk || !onDisk.equals(wanted))) {
-    await writeFileAtomic(segment.indexPath, wanted, options.fsync !== 'never');
+    await writeFileAtomic(fs, segment.indexPath, wanted, options.fsync !== 'never');
     if (onDisk && onDisk.byteLength > 0) {
       options.onRecovery({ kind: 'index_rebuilt', file: segment.indexPath, detail: `${onDisk.byteLength / 8} entries on disk, ${segment.entryCount} rebuilt` });
     }
@@ -65,7 +66,7 @@ export async function recoverSegment(dir: string, baseOffset: number, sealed: bo
 }
 
 /** Loads the on-disk index when its entries are plausible and its last one points at a valid batch. */
-async function trustIndex(segment: Segment, onDisk: Buffer, fileSize: number): Promise<{ offset: number; position: number } | undefined> {
+async function trustIndex(fs: FileSystem, segment: Segment, onDisk: Buffer, fileSize: number): Promise<{ offset: number; position: number } | undefined> {
   if (onDisk.byteLength % 8 !== 0) return undefined;
   for (let at = 0; at < onDisk.byteLength; at += 8) {
     const position = onDisk.readUInt32LE(at + 4);
@@ -76,40 +77,40 @@ async function trustIndex(segment: Segment, onDisk: Buffer, fileSize: number): P
   }
   const last = segment.lastEntry();
   if (!last) return undefined;
-  const header = await readBatchAt(segment.fd, last.position, fileSize);
+  const header = await readBatchAt(fs, segment.fd, last.position, fileSize);
   if (!header || header.baseOffset !== last.offset) {
     segment.clearIndex();
     return undefined;
   }
-  await readFirstTimestamp(segment, fileSize);
+  await readFirstTimestamp(fs, segment, fileSize);
   return last;
 }
 
-async function readFirstTimestamp(segment: Segment, fileSize: number): Promise<void> {
-  const header = await readBatchAt(segment.fd, 0, fileSize);
+async function readFirstTimestamp(fs: FileSystem, segment: Segment, fileSize: number): Promise<void> {
+  const header = await readBatchAt(fs, segment.fd, 0, fileSize);
   if (header) {
     segment.firstTimestamp = header.firstTimestamp;
     segment.maxTimestamp = Math.max(segment.maxTimestamp, header.maxTimestamp);
   }
 }
 
-function readIndexFile(path: string): Buffer | undefined {
+function readIndexFile(fs: FileSystem, path: string): Buffer | undefined {
   try {
-    return readFileSync(path);
+    return fs.readFileSync(path);
   } catch {
     return undefined;
   }
 }
 
 /** The header of the valid batch at `position`, or undefined. */
-async function readBatchAt(fd: number, position: number, fileSize: number): Promise<{ baseOffset: number; firstTimestamp: number; maxTimestamp: number } | undefined> {
+async function readBatchAt(fs: FileSystem, fd: number, position: number, fileSize: number): Promise<{ baseOffset: number; firstTimestamp: number; maxTimestamp: number } | undefined> {
   if (position + batchFormat.headerBytes > fileSize) return undefined;
   const head = Buffer.allocUnsafe(batchFormat.headerBytes);
-  await readAt(fd, head, head.byteLength, position);
+  await readAt(fs, fd, head, head.byteLength, position);
   const bytes = head.readUInt32LE(0) + 4;
   if (bytes < batchFormat.headerBytes || position + bytes > fileSize || bytes > 256 * 1024 * 1024) return undefined;
   const buf = Buffer.allocUnsafe(bytes);
-  await readAt(fd, buf, bytes, position);
+  await readAt(fs, fd, buf, bytes, position);
   const check = checkBatch(buf, 0, bytes);
   return check.kind === 'ok' ? check.header : undefined;
 }

@@ -17,12 +17,12 @@ export async function resetGroup(dir: string, topicName: string, group: string, 
     if (!topic) throw new HopbusError('not_found', `There is no topic ${topicName} in ${store.dir}.`);
     let current: readonly number[] = topic.partitions.map((p) => p.startOffset);
     try {
-      current = readGroupOffsetsFile(groupOffsetsPath(topic.dir, group)).offsets;
+      current = readGroupOffsetsFile(store.options.fileSystem, groupOffsetsPath(topic.dir, group)).offsets;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
     const offsets = await resolveResetTarget(topic, current, target);
-    await writeGroupOffsets(topic.dir, { group, offsets, updatedAt: Date.now() }, true);
+    await writeGroupOffsets(store.options.fileSystem, topic.dir, { group, offsets, updatedAt: Date.now() }, true);
     return offsets;
   } finally {
     await store.close();

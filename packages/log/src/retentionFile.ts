@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from './fileIo.js';
+import type { FileSystem } from './FileSystem.js';
 import type { ResolvedRetention, TopicRetention } from './LogOptions.js';
 
 /** The retention a bus opened the dir with, kept in the dir so that tools can show it. */
@@ -10,20 +10,23 @@ export interface StoredRetention extends TopicRetention {
 
 const fileName = '.retention.json';
 
-/** Written by the owning process on open (atomically; a lost write only means tools show defaults). No cap is `null` on disk. */
-export function writeRetention(dir: string, retention: ResolvedRetention): void {
+/**
+ * Written by the owning process on open, atomically and (`durable`) synced, so that tools show
+ * it after a power loss too. No cap is `null` on disk.
+ */
+export function writeRetention(fs: FileSystem, dir: string, retention: ResolvedRetention, durable: boolean): void {
   const stored = (policy: TopicRetention): { maxAgeMs: number; maxBytes: number | null } => ({
     maxAgeMs: policy.maxAgeMs,
     maxBytes: Number.isFinite(policy.maxBytes) ? policy.maxBytes : null,
   });
   const topics = Object.fromEntries(Object.entries(retention.topics).map(([name, policy]) => [name, stored(policy)]));
-  writeFileAtomicSync(join(dir, fileName), `${JSON.stringify({ version: 2, ...stored(retention), topics })}\n`, false);
+  writeFileAtomicSync(fs, join(dir, fileName), `${JSON.stringify({ version: 2, ...stored(retention), topics })}\n`, durable);
 }
 
 /** What the last owner wrote, or undefined when nothing (or nothing readable, or an older format) is there. */
-export function readRetention(dir: string): StoredRetention | undefined {
+export function readRetention(fs: FileSystem, dir: string): StoredRetention | undefined {
   try {
-    const parsed = JSON.parse(readFileSync(join(dir, fileName), 'utf8')) as { version?: unknown; topics?: unknown };
+    const parsed = JSON.parse(fs.readTextSync(join(dir, fileName))) as { version?: unknown; topics?: unknown };
     if (parsed.version !== 2) return undefined;
     const log = policyOf(parsed);
     if (!log || typeof parsed.topics !== 'object' || parsed.topics === null) return undefined;

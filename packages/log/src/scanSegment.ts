@@ -37,7 +37,7 @@ export async function scanSegment(
   let expected = expectedOffset;
   while (position < fileSize) {
     const length = Math.min(buf.byteLength, fileSize - position);
-    const got = await readAt(segment.fd, buf, length, position);
+    const got = await readAt(segment.fs, segment.fd, buf, length, position);
     if (got < length) return { end: position, problem: { position, reason: 'file ends early', torn: true } };
     let at = 0;
     for (;;) {

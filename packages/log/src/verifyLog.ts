@@ -2,6 +2,7 @@ import { closeSync, existsSync, fstatSync, readdirSync, readFileSync, statSync }
 import { join, resolve } from 'node:path';
 import { HopbusError } from '@hopbus/core';
 import { openFile } from './fileIo.js';
+import { nodeFileSystem } from './FileSystem.js';
 import { readAllGroupOffsets } from './groupOffsetsFile.js';
 import { topicMetaFile } from './LogTopic.js';
 import { scanSegment } from './scanSegment.js';
@@ -69,15 +70,15 @@ export async function verifyLog(dir: string, options: { onProgress?: (progress: 
         work.push({ file, dir: partitionDir, base, last: i === bases.length - 1, size: statSync(file).size });
       });
     }
-    readAllGroupOffsets(topicDir, (error) => problems.push({ file: error.file, position: error.position, reason: 'group offsets are damaged', kind: 'corrupt' }));
+    readAllGroupOffsets(nodeFileSystem, topicDir, (error) => problems.push({ file: error.file, position: error.position, reason: 'group offsets are damaged', kind: 'corrupt' }));
   }
   const bytesTotal = work.reduce((sum, w) => sum + w.size, 0);
   let bytesDone = 0;
   let previous: { dir: string; next: number } | undefined;
   for (const item of work) {
-    const fd = await openFile(item.file, true);
+    const fd = await openFile(nodeFileSystem, item.file, true);
     try {
-      const segment = new Segment(item.dir, item.base, fd);
+      const segment = new Segment(item.dir, item.base, fd, nodeFileSystem);
       const fileSize = fstatSync(fd).size;
       if (previous?.dir === item.dir && item.base < previous.next) {
         problems.push({ file: item.file, position: 0, reason: `segment starts at offset ${item.base}, inside the previous segment`, kind: 'corrupt' });

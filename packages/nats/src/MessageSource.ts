@@ -19,6 +19,11 @@ export interface MessageSource<M> {
   /** Stops receiving; the sink's end() follows, at once or soon. */
   stop(): void;
   toDelivery(message: M, owner: DeliveryOwner<NatsDelivery<M>>, deadline: number): NatsDelivery<M>;
+  /**
+   * Settlements that do nothing on this source (core NATS: everything but nack): the
+   * subscription does not queue them. Optional; by default every settlement is applied.
+   */
+  readonly inert?: ReadonlySet<NatsSettlement>;
   /** Applies a settlement to the message (ack, nak with delay, term, working). May throw once the connection is closed. */
   settle(message: M, how: NatsSettlement, delayMs: number): void;
   /**

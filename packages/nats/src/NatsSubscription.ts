@@ -107,6 +107,7 @@ export class NatsSubscription<M> extends PullSubscription<NatsDelivery<M>, PullG
   }
 
   private enqueue(message: M, how: NatsSettlement, delayMs: number): void {
+    if (this.source.inert?.has(how)) return;
     this.outbox.push([message, how, delayMs]);
     if (this.outbox.length >= settleBatch) this.flush();
     else if (!this.flushScheduled) {

@@ -1,5 +1,5 @@
 import type { Msg, NatsConnection } from '@nats-io/transport-node';
-import type { MessageSink, MessageSource } from './MessageSource.js';
+import type { MessageSink, MessageSource, NatsSettlement } from './MessageSource.js';
 import { NatsDelivery } from './NatsDelivery.js';
 import { readHeaderFields } from './decodeHeaderBlock.js';
 
@@ -8,6 +8,9 @@ export interface CoreMessage {
   readonly offset: number;
   readonly deliveryCount: number;
 }
+
+/** Nothing is stored, so only a nack does anything. */
+const coreInert: ReadonlySet<NatsSettlement> = new Set(['ack', 'term', 'working']);
 
 /**
  * A core NATS queue subscription (queue group = the hopbus group) as a MessageSource, for
@@ -44,6 +47,7 @@ export function coreSource(nc: NatsConnection, topic: string, group: string): Me
     },
     toDelivery: (m, owner, deadline) =>
       new NatsDelivery(m.msg.subject, readHeaderFields(m.msg), m.msg.data, m.offset, m.deliveryCount, m, owner, deadline),
+    inert: coreInert,
     settle: (m, how, delayMs) => {
       if (how !== 'nack') return;
       const timer = setTimeout(() => {

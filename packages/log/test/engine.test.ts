@@ -8,6 +8,7 @@ import type { OutgoingRecord } from '@hopbus/core';
 import { LogInspector, LogTransport, resetGroup } from '@hopbus/log';
 import type { LogOptions } from '@hopbus/log';
 import { partitionForKey } from '../src/partitionForKey.js';
+import { waitFor } from '../../core/test/waitFor.js';
 import { ensureBuilt, fixturesDir } from './support/ensureBuilt.js';
 import { tempDir } from './support/tempDir.js';
 import { transportsPerTest } from './support/transportsPerTest.js';
@@ -217,26 +218,46 @@ describe('LogTransport engine', () => {
   });
 
   it('caps a topic by its size over all its partitions, deleting the oldest sealed segments first', async () => {
-    const sized = transport({ segmentBytes: 1024, partitions: 2, retention: { maxBytes: 6000, checkIntervalMs: 30 } });
     const base = Date.now();
-    // Partition 0 is written first, partition 1 after it: partition 0's segments are the oldest.
-    for (const partition of [0, 1]) {
-      const key = [...Array(50).keys()].map((k) => `k${k}`).find((k) => partitionForKey(k, 2) === partition)!;
-      for (let n = 0; n < 60; n += 3) {
-        await sized.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', partition * 1000 + n + i, { key, timestamp: base - 3_600_000 + partition * 60_000 + n })));
+    const publishAll = async (t: LogTransport): Promise<void> => {
+      // Partition 0 is written first, partition 1 after it: partition 0's segments are the oldest.
+      for (const partition of [0, 1]) {
+        const key = [...Array(50).keys()].map((k) => `k${k}`).find((k) => partitionForKey(k, 2) === partition)!;
+        for (let n = 0; n < 60; n += 3) {
+          await t.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', partition * 1000 + n + i, { key, timestamp: base - 3_600_000 + partition * 60_000 + n })));
+        }
       }
+    };
+    const segmentsOf = (root: string): { file: string; bytes: number }[][] =>
+      [0, 1].map((p) => {
+        const folder = join(root, 'ret.size', String(p));
+        return readdirSync(folder).filter((f) => f.endsWith('.log')).sort().map((file) => ({ file, bytes: statSync(join(folder, file)).size }));
+      });
+
+    // The same records with no cap give the segments; the cap must delete exactly the oldest
+    // sealed ones (all of partition 0's before any of partition 1's) until the topic fits.
+    const uncapped = transport({ dir: join(dir, 'uncapped'), segmentBytes: 1024, partitions: 2 });
+    await publishAll(uncapped);
+    await uncapped.close();
+    const all = segmentsOf(join(dir, 'uncapped'));
+    const kept = all.map((segments) => [...segments]);
+    let total = all.flat().reduce((sum, s) => sum + s.bytes, 0);
+    for (const partition of kept) {
+      while (total > 6000 && partition.length > 1) total -= partition.shift()!.bytes;
     }
-    await new Promise((r) => setTimeout(r, 150));
+    expect(kept[0]!.length).toBeLessThan(all[0]!.length); // the case deletes something
+    expect(total).toBeLessThanOrEqual(6000);
+
+    const capped = join(dir, 'capped');
+    const sized = transport({ dir: capped, segmentBytes: 1024, partitions: 2, retention: { maxBytes: 6000, checkIntervalMs: 30 } });
+    await publishAll(sized);
+    await waitFor('the sweep to apply the size cap', () => segmentsOf(capped).flat().reduce((sum, s) => sum + s.bytes, 0) <= 6000, 20_000);
     await sized.close();
-    const inspector = await LogInspector.open(dir);
+    expect(segmentsOf(capped)).toEqual(kept);
+    const inspector = await LogInspector.open(capped);
     const d = inspector.describeTopic('ret.size');
-    // The cap is on the topic, all partitions together (a partition's active segment is never deleted).
-    expect(d.bytes).toBeLessThanOrEqual(6000);
-    expect(d.bytes).toBeGreaterThan(6000 - 1100);
-    expect(d.partitions.map((p) => p.endOffset)).toEqual([60, 60]);
-    // Partition 0's records are older: it lost segments before partition 1 lost any.
-    expect(d.partitions[0]!.startOffset).toBeGreaterThan(0);
-    expect(d.partitions[1]!.startOffset === 0 || d.partitions[0]!.segments === 1).toBe(true);
+    expect(d.bytes).toBe(total);
+    expect(d.partitions.map((p) => [p.startOffset, p.endOffset, p.segments])).toEqual(kept.map((segments) => [Number(segments[0]!.file.slice(0, 20)), 60, segments.length]));
     expect(d.retention).toEqual({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 6000, source: 'owner' });
     await inspector.close();
   });

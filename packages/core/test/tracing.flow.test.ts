@@ -1,8 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Actor, createBus, MemoryTransport, Publishes, resolveTransport, silentLogger, Subscribe, topic, tracingAttributes as attr, tracingEvents } from '@hopbus/core';
 import type { Publisher, Transport } from '@hopbus/core';
+import { LogTransport } from '@hopbus/log';
+import { NatsTransport } from '@hopbus/nats';
+import { findNatsServerBinary, NatsServer } from '@hopbus/testing';
 import { captureSpans, traceOutline } from '@hopbus/tracing';
 import type { FlowSpan, SpanCapture, TraceTree } from '@hopbus/tracing';
 import { context, propagation } from '@opentelemetry/api';
@@ -17,33 +20,44 @@ interface TransportCase {
   open(): Promise<{ transport: Transport; cleanup(): Promise<void> }>;
 }
 
-const exportsName = (pkg: string, name: string): boolean => {
-  const index = join(__dirname, '..', '..', pkg, 'src', 'index.ts');
-  return existsSync(index) && new RegExp(`export \\{[^}]*\\b${name}\\b`).test(readFileSync(index, 'utf8'));
-};
-const natsServerFound = ['/usr/sbin/nats-server', '/usr/local/bin/nats-server', process.env.NATS_SERVER_BIN ?? ''].some((path) => path && existsSync(path));
+/**
+ * Why NATS cannot run here, or undefined. Under CI=true it always runs: without a nats-server,
+ * NatsServer.start() fails the test with the line that installs it, so CI never passes by
+ * skipping. Elsewhere a missing nats-server skips NATS visibly (a todo naming the reason).
+ */
+function natsUnavailable(): string | undefined {
+  if (process.env.CI === 'true') return undefined;
+  try {
+    findNatsServerBinary();
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
 
 const transportCases: readonly TransportCase[] = [
   { name: 'memory', system: 'hopbus.memory', unavailable: undefined, open: async () => ({ transport: new MemoryTransport(), cleanup: async () => undefined }) },
   {
     name: 'log',
     system: 'hopbus.log',
-    unavailable: exportsName('log', 'LogTransport') ? undefined : '@hopbus/log does not export LogTransport yet',
+    unavailable: undefined,
     open: async () => {
-      await import('@hopbus/log');
       const dir = mkdtempSync(join(tmpdir(), 'hopbus-tracing-'));
-      return { transport: await resolveTransport(`log:${dir}`), cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
+      // Through its URL, as an application makes it: the import registered the scheme.
+      const transport = await resolveTransport(`log:${dir}`);
+      expect(transport).toBeInstanceOf(LogTransport);
+      return { transport, cleanup: async () => rmSync(dir, { recursive: true, force: true }) };
     },
   },
   {
     name: 'nats',
     system: 'nats',
-    unavailable: !exportsName('nats', 'NatsTransport') ? '@hopbus/nats does not export NatsTransport yet' : natsServerFound ? undefined : 'nats-server is not installed',
+    unavailable: natsUnavailable(),
     open: async () => {
-      await import('@hopbus/nats');
-      const { NatsServer } = await import('@hopbus/testing');
       const server = await NatsServer.start();
-      return { transport: await resolveTransport(server.url), cleanup: () => server.dispose() };
+      const transport = await resolveTransport(server.url);
+      expect(transport).toBeInstanceOf(NatsTransport);
+      return { transport, cleanup: () => server.dispose() };
     },
   },
 ];
@@ -121,7 +135,7 @@ function spansOf(tree: TraceTree, capture: SpanCapture): FlowSpan[] {
 describe.each(transportCases)('tracing an order flow on $name', (transportCase) => {
   const run = transportCase.unavailable === undefined ? it : it.skip;
   if (transportCase.unavailable !== undefined) {
-    it.todo(`runs on ${transportCase.name} once available (${transportCase.unavailable})`);
+    it.todo(`runs on ${transportCase.name}: skipped, ${transportCase.unavailable}`);
   }
 
   run('forms one trace per order, with the right parents, kinds, names, attributes, retry, dead letter and baggage', async () => {

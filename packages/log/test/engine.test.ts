@@ -8,6 +8,7 @@ import type { OutgoingRecord } from '@hopbus/core';
 import { LogInspector, LogTransport, resetGroup } from '@hopbus/log';
 import type { LogOptions } from '@hopbus/log';
 import { partitionForKey } from '../src/partitionForKey.js';
+import { waitFor } from '../../core/test/waitFor.js';
 import { ensureBuilt, fixturesDir } from './support/ensureBuilt.js';
 import { tempDir } from './support/tempDir.js';
 import { transportsPerTest } from './support/transportsPerTest.js';
@@ -161,8 +162,6 @@ describe('LogTransport engine', () => {
     await t.publish(keys.flatMap((key, i) => [record('route.t', i * 2, { key }), record('route.t', i * 2 + 1, { key })]));
     await t.publish(Array.from({ length: 8 }, (_, i) => record('route.t', 1000 + i)));
     await t.close();
-    expect(partitionForKey('customer-1', 4)).toBe(partitionForKey('customer-1', 4));
-    expect(partitionForKey('héllo 世界 🚀', 7)).toBe(partitionForKey('héllo 世界 🚀', 7));
 
     const inspector = await LogInspector.open(dir);
     const described = inspector.describeTopic('route.t');
@@ -183,6 +182,26 @@ describe('LogTransport engine', () => {
     await expect(wrong.publish([record('route.t', 1)])).rejects.toMatchObject({ code: 'config' });
   });
 
+  it('keeps the partition of a key fixed: FNV-1a over its UTF-8 bytes, modulo the count', () => {
+    // Pinned: a key that moved would break order per key on every existing topic.
+    const pinned: [key: string, partitionOf2347and16: number[]][] = [
+      ['customer-1', [1, 1, 3, 1, 7]],
+      ['customer-2', [0, 0, 2, 6, 10]],
+      ['order-42', [0, 2, 0, 4, 4]],
+      ['k0', [0, 1, 2, 1, 14]],
+      ['k1', [1, 0, 1, 6, 1]],
+      ['k2', [0, 0, 0, 5, 8]],
+      ['k3', [1, 2, 3, 3, 11]],
+      ['héllo 世界 🚀', [1, 2, 1, 2, 5]],
+      ['\u{1F680}', [0, 2, 2, 6, 10]],
+      ['\udc00', [0, 1, 2, 3, 10]], // a lone surrogate hashes as U+FFFD, the bytes Buffer.from writes
+    ];
+    for (const [key, expected] of pinned) expect([key, [2, 3, 4, 7, 16].map((count) => partitionForKey(key, count))]).toEqual([key, expected]);
+    // With 2^32 partitions the partition is the hash itself: the published FNV-1a 32-bit test vectors.
+    expect(['', 'a', 'foobar'].map((key) => partitionForKey(key, 2 ** 32))).toEqual([0x811c9dc5, 0xe40c292c, 0xbf9cf968]);
+    expect(partitionForKey('anything', 1)).toBe(0);
+  });
+
   it('deletes whole sealed segments by age in the background sweep, never the active one, and keeps a topic that sets its own age', async () => {
     const old = Date.now() - 10 * 24 * 3600 * 1000;
     const t = transport({ segmentBytes: 1024, retention: { maxAgeMs: 24 * 3600 * 1000, checkIntervalMs: 30, topics: { 'ret.kept': { maxAgeMs: 30 * 24 * 3600 * 1000 } } } });
@@ -190,8 +209,7 @@ describe('LogTransport engine', () => {
       for (let n = 0; n < 60; n += 3) await t.publish(Array.from({ length: 3 }, (_, i) => record(topic, n + i, { timestamp: old })));
     }
     const countLogs = (topic: string): number => readdirSync(join(dir, topic, '0')).filter((f) => f.endsWith('.log')).length;
-    await new Promise((r) => setTimeout(r, 150));
-    expect(countLogs('ret.age')).toBe(1); // only the active segment is left
+    await waitFor('the sweep to delete ret.age\'s sealed segments', () => countLogs('ret.age') === 1, 20_000); // only the active one is left
     expect(countLogs('ret.kept')).toBeGreaterThan(2); // 10 days old, within its own 30: every segment is kept
     const subscription = await t.subscribe('ret.age', options);
     const first = await subscription[Symbol.asyncIterator]().next();
@@ -199,26 +217,46 @@ describe('LogTransport engine', () => {
   });
 
   it('caps a topic by its size over all its partitions, deleting the oldest sealed segments first', async () => {
-    const sized = transport({ segmentBytes: 1024, partitions: 2, retention: { maxBytes: 6000, checkIntervalMs: 30 } });
     const base = Date.now();
-    // Partition 0 is written first, partition 1 after it: partition 0's segments are the oldest.
-    for (const partition of [0, 1]) {
-      const key = [...Array(50).keys()].map((k) => `k${k}`).find((k) => partitionForKey(k, 2) === partition)!;
-      for (let n = 0; n < 60; n += 3) {
-        await sized.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', partition * 1000 + n + i, { key, timestamp: base - 3_600_000 + partition * 60_000 + n })));
+    const publishAll = async (t: LogTransport): Promise<void> => {
+      // Partition 0 is written first, partition 1 after it: partition 0's segments are the oldest.
+      for (const partition of [0, 1]) {
+        const key = [...Array(50).keys()].map((k) => `k${k}`).find((k) => partitionForKey(k, 2) === partition)!;
+        for (let n = 0; n < 60; n += 3) {
+          await t.publish(Array.from({ length: 3 }, (_, i) => record('ret.size', partition * 1000 + n + i, { key, timestamp: base - 3_600_000 + partition * 60_000 + n })));
+        }
       }
+    };
+    const segmentsOf = (root: string): { file: string; bytes: number }[][] =>
+      [0, 1].map((p) => {
+        const folder = join(root, 'ret.size', String(p));
+        return readdirSync(folder).filter((f) => f.endsWith('.log')).sort().map((file) => ({ file, bytes: statSync(join(folder, file)).size }));
+      });
+
+    // The same records with no cap give the segments; the cap must delete exactly the oldest
+    // sealed ones (all of partition 0's before any of partition 1's) until the topic fits.
+    const uncapped = transport({ dir: join(dir, 'uncapped'), segmentBytes: 1024, partitions: 2 });
+    await publishAll(uncapped);
+    await uncapped.close();
+    const all = segmentsOf(join(dir, 'uncapped'));
+    const kept = all.map((segments) => [...segments]);
+    let total = all.flat().reduce((sum, s) => sum + s.bytes, 0);
+    for (const partition of kept) {
+      while (total > 6000 && partition.length > 1) total -= partition.shift()!.bytes;
     }
-    await new Promise((r) => setTimeout(r, 150));
+    expect(kept[0]!.length).toBeLessThan(all[0]!.length); // the case deletes something
+    expect(total).toBeLessThanOrEqual(6000);
+
+    const capped = join(dir, 'capped');
+    const sized = transport({ dir: capped, segmentBytes: 1024, partitions: 2, retention: { maxBytes: 6000, checkIntervalMs: 30 } });
+    await publishAll(sized);
+    await waitFor('the sweep to apply the size cap', () => segmentsOf(capped).flat().reduce((sum, s) => sum + s.bytes, 0) <= 6000, 20_000);
     await sized.close();
-    const inspector = await LogInspector.open(dir);
+    expect(segmentsOf(capped)).toEqual(kept);
+    const inspector = await LogInspector.open(capped);
     const d = inspector.describeTopic('ret.size');
-    // The cap is on the topic, all partitions together (a partition's active segment is never deleted).
-    expect(d.bytes).toBeLessThanOrEqual(6000);
-    expect(d.bytes).toBeGreaterThan(6000 - 1100);
-    expect(d.partitions.map((p) => p.endOffset)).toEqual([60, 60]);
-    // Partition 0's records are older: it lost segments before partition 1 lost any.
-    expect(d.partitions[0]!.startOffset).toBeGreaterThan(0);
-    expect(d.partitions[1]!.startOffset === 0 || d.partitions[0]!.segments === 1).toBe(true);
+    expect(d.bytes).toBe(total);
+    expect(d.partitions.map((p) => [p.startOffset, p.endOffset, p.segments])).toEqual(kept.map((segments) => [Number(segments[0]!.file.slice(0, 20)), 60, segments.length]));
     expect(d.retention).toEqual({ maxAgeMs: 7 * 24 * 3600 * 1000, maxBytes: 6000, source: 'owner' });
     await inspector.close();
   });

@@ -119,6 +119,7 @@ describe('checkBatch', () => {
     expect(checkBatch(tiny, 0, 8)).toEqual({ kind: 'incomplete', need: batchFormat.headerBytes });
     tiny.writeUInt32LE(maxBatchBytes - 3, 0);
     expect(reasonOf(checkBatch(tiny, 0, 8))).toBe(`batch length ${maxBatchBytes + 1} is impossible`);
+    expect(reasonOf(checkBatch(tiny, 0, 4))).toBe(`batch length ${maxBatchBytes + 1} is impossible`); // 4 bytes: the length alone
   });
 
   it('asks for the whole batch when its header is there and its records are not', () => {
@@ -192,6 +193,10 @@ describe('checkBatch', () => {
     expect(dataLength + 4 + 2).toBe(end);
     const cases: [string, (b: Buffer) => void][] = [
       ['record 0: id overruns', (b) => b.writeUInt16LE(0xffff, at.idLength)],
+      // An id that runs 1 byte past where the key length could still fit.
+      ['record 0: id overruns', (b) => b.writeUInt16LE(end - at.idLength - 2 - 4 + 1, at.idLength)],
+      ['record 0: key overruns', (b) => b.writeUInt32LE(end - at.keyLength - 4 - 2 + 1, at.keyLength)],
+      ['record 0: data overruns', (b) => b.writeUInt32LE(end - valueLength - 4 - 4 + 1, valueLength)],
       ['record 0: key overruns', (b) => b.writeUInt32LE(1000, at.keyLength)],
       ['record 0: header overruns', (b) => b.writeUInt16LE(9, headerCount)],
       ['record 0: header overruns', (b) => b.writeUInt16LE(1000, nameLength)],
@@ -211,6 +216,10 @@ describe('checkBatch', () => {
     expect(checkBatch(bare, 0, bare.byteLength).kind).toBe('ok');
     // An id one byte longer swallows the key length's first byte: the key no longer fits.
     expect(reasonOf(checkBatch(forged(bare, (b) => b.writeUInt16LE(3, at.idLength)), 0, bare.byteLength))).toMatch(/^record 0: (key|data|header) overruns|fields do not fill/);
+    // The smallest record there is: empty id, no key, no headers, no data.
+    const smallest = encode([rec('', { data: new Uint8Array(0) })], 0);
+    expect(smallest.byteLength).toBe(batchFormat.headerBytes + batchFormat.recordFixedBytes);
+    expect(checkBatch(smallest, 0, smallest.byteLength).kind).toBe('ok');
     const noKey = single({ data: new Uint8Array(0) });
     expect(noKey.readUInt32LE(at.keyLength)).toBe(batchFormat.noKey);
   });

@@ -48,7 +48,7 @@ describe('group file names', () => {
   });
 
   it('reads no group from a file that is not an offsets file or not a name it writes', () => {
-    for (const file of ['g.heads', 'g.offsets.tmp', 'a.b.offsets', '.offsets', '~.offsets', '~6.offsets', '~zz.offsets', '~6G.offsets', 'x~61.offsets']) {
+    for (const file of ['g.heads', 'payments_group.heads', '~x61.offsets', '~61x.offsets', 'g.offsets.tmp', 'a.b.offsets', '.offsets', '~.offsets', '~6.offsets', '~zz.offsets', '~6G.offsets', 'x~61.offsets']) {
       expect(groupOfFile(file)).toBeUndefined();
     }
     expect(groupOfFile('~61.offsets')).toBe('a');
@@ -115,14 +115,31 @@ describe('group offsets files', () => {
 
   it('refuses a file whose CRC does not match, that is not JSON, or that lacks a group or sane offsets', () => {
     expect(corruption(writeRaw('g', '{"group":"g","offsets":[1]}', '00000000'))).toMatch(/group offsets fail their CRC32C/);
-    expect(corruption(writeRaw('g', '{"group":"g",'))).toMatch(/group offsets are not valid JSON/);
+    const notJson = writeRaw('g', '{"group":"g",');
+    expect(corruption(notJson)).toMatch(/group offsets are not valid JSON/);
+    expect(() => readGroupOffsetsFile(notJson)).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
     for (const bad of ['{"offsets":[1]}', '{"group":1,"offsets":[1]}', '{"group":"g"}', '{"group":"g","offsets":{"0":1}}', '{"group":"g","offsets":[-1]}', '{"group":"g","offsets":[1.5]}', '{"group":"g","offsets":[9007199254740992]}', '{"group":"g","offsets":["1"]}', '{"group":"g","offsets":[1,-2]}']) {
       expect(corruption(writeRaw('g', bad))).toMatch(/group offsets lack a group name or offsets/);
     }
     expect(corruption(writeRaw('g', '{"group":"g","offsets":[0,0]}'))).toBe('accepted');
   });
 
+  it('pads the CRC to 8 hex digits, as it checks it', async () => {
+    // A position whose CRC has a leading zero digit: an unpadded CRC would be 7 digits or fewer.
+    let updatedAt = 0;
+    const jsonOf = (at: number): string => JSON.stringify({ version: 1, group: 'g', offsets: [1], updatedAt: at });
+    while (crc32c(jsonOf(updatedAt)) >= 0x10000000) updatedAt++;
+    await writeGroupOffsets(topicDir(), { group: 'g', offsets: [1], updatedAt }, false);
+    const path = groupOffsetsPath(topicDir(), 'g');
+    expect(readFileSync(path, 'utf8').split('\n')[1]).toMatch(/^0[0-9a-f]{7}$/);
+    expect(readGroupOffsetsFile(path).updatedAt).toBe(updatedAt);
+    const json = jsonOf(updatedAt);
+    expect(corruption(writeRaw('g', json, crc32c(json).toString(16)))).toMatch(/fail their CRC32C/);
+  });
+
   it('reads every group of a topic, skips other files, and leaves a damaged one to the caller', async () => {
+    expect(readAllGroupOffsets(topicDir())).toEqual([]);
+    mkdirSync(join(topicDir(), 'groups'), { recursive: true });
     expect(readAllGroupOffsets(topicDir())).toEqual([]);
     await writeGroupOffsets(topicDir(), { group: 'one', offsets: [1], updatedAt: 1 }, false);
     await writeGroupOffsets(topicDir(), { group: 'two', offsets: [2], updatedAt: 2 }, false);

@@ -122,6 +122,17 @@ describe('scanSegment', () => {
     }
   });
 
+  it('reports a torn batch past the first read chunk with the bytes that are there', async () => {
+    const parts = Array.from({ length: 40 }, (_, i) => batch(i, 1, 30_000)); // about 1.2 MiB
+    const good = Buffer.concat(parts);
+    const next = batch(40, 1, 100);
+    const file = Buffer.concat([good, next.subarray(0, 50)]);
+    const segment = segmentOf(file);
+    const result = await scan(segment, file.byteLength);
+    expect(result.problem).toEqual({ position: good.byteLength, reason: `partial batch (50 of ${next.byteLength} bytes)`, torn: true });
+    expect(segment.nextOffset).toBe(40);
+  });
+
   it('stops at a corrupt batch, and at one whose offsets do not follow on', async () => {
     const first = batch(0, 2, 20);
     const bad = Buffer.from(batch(2, 1, 20));

@@ -66,6 +66,7 @@ describe('RecordFactory', () => {
     const cyclic: { self?: unknown } = {};
     cyclic.self = cyclic;
     expect(codeOf(() => factory.create(topic<unknown>('factory.cyclic'), cyclic, undefined, undefined, 1))).toMatch(/^decode: A message for factory\.cyclic could not be encoded: [\s\S]+\.$/);
+    expect(() => factory.create(topic<unknown>('factory.cyclic'), cyclic, undefined, undefined, 1)).toThrow(expect.objectContaining({ cause: expect.any(TypeError) }));
   });
 
   it('makes each record of a gathering alone: one that fails does not fail the others, each with its own cause', () => {
@@ -104,6 +105,12 @@ describe('RecordFactory', () => {
     expect(small.createEach(counted, [{ payload: 1, cause: undefined }], 1).map(text)).toEqual(['1']);
     expect(small.createEach(counted, [1, 22, 333].map((payload) => ({ payload, cause: undefined })), 1).map(text)).toEqual(['#1', '#22', 'error: A message for factory.codec is 4 bytes, over the limit of 3. Send a reference to the data instead, or raise maxMessageBytes in createBus().']);
     expect(calls).toEqual(['one 1', 'all 3']);
+  });
+
+  it('encodes one by one with a codec that cannot encode many together', () => {
+    const codec: Codec<number> = { encode: (value) => Buffer.from(`n${value}`), decode: (bytes) => Number(Buffer.from(bytes).toString().slice(1)) };
+    const single = topic('factory.single', { codec });
+    expect(factory.createEach(single, [1, 2, 3].map((payload) => ({ payload, cause: undefined })), 1).map(text)).toEqual(['n1', 'n2', 'n3']);
   });
 
   it('refuses a whole batch on its first bad message, and validates in order', async () => {

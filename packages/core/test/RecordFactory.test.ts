@@ -90,6 +90,7 @@ describe('RecordFactory', () => {
   it('encodes many payloads together when the codec can, and checks the size of each', () => {
     const calls: string[] = [];
     const codec: Codec<number> = {
+      contentType: 'text/plain',
       encode: (value) => {
         calls.push(`one ${value}`);
         return Buffer.from(String(value));
@@ -108,7 +109,7 @@ describe('RecordFactory', () => {
   });
 
   it('encodes one by one with a codec that cannot encode many together', () => {
-    const codec: Codec<number> = { encode: (value) => Buffer.from(`n${value}`), decode: (bytes) => Number(Buffer.from(bytes).toString().slice(1)) };
+    const codec: Codec<number> = { contentType: 'text/plain', encode: (value) => Buffer.from(`n${value}`), decode: (bytes) => Number(Buffer.from(bytes).toString().slice(1)) };
     const single = topic('factory.single', { codec });
     expect(factory.createEach(single, [1, 2, 3].map((payload) => ({ payload, cause: undefined })), 1).map(text)).toEqual(['n1', 'n2', 'n3']);
   });

@@ -16,6 +16,7 @@ import {
   validateGroupName,
   writeGroupOffsets,
 } from '../src/groupOffsetsFile.js';
+import { nodeFileSystem } from '../src/FileSystem.js';
 import { tempDir } from './support/tempDir.js';
 
 // A group's committed position and its heads are what a restart resumes from: a wrong read sends
@@ -85,7 +86,7 @@ describe('group offsets files', () => {
 
   function corruption(path: string): string {
     try {
-      readGroupOffsetsFile(path);
+      readGroupOffsetsFile(nodeFileSystem, path);
     } catch (error) {
       expect(error).toBeInstanceOf(CorruptLogError);
       expect((error as CorruptLogError).file).toBe(path);
@@ -96,28 +97,28 @@ describe('group offsets files', () => {
   }
 
   it('writes one JSON line and its CRC32C, and reads back what it wrote', async () => {
-    await writeGroupOffsets(topicDir(), { group: 'a.b', offsets: [0, 5, 2 ** 40], updatedAt: 123, epoch: 'e1' }, false);
+    await writeGroupOffsets(nodeFileSystem, topicDir(), { group: 'a.b', offsets: [0, 5, 2 ** 40], updatedAt: 123, epoch: 'e1' }, false);
     const path = groupOffsetsPath(topicDir(), 'a.b');
     const [json, crc, end] = readFileSync(path, 'utf8').split('\n');
     expect(JSON.parse(json!)).toEqual({ version: 1, group: 'a.b', offsets: [0, 5, 2 ** 40], updatedAt: 123, epoch: 'e1' });
     expect(crc).toBe(crc32c(json!).toString(16).padStart(8, '0'));
     expect(end).toBe('');
-    expect(readGroupOffsetsFile(path)).toEqual({ group: 'a.b', offsets: [0, 5, 2 ** 40], updatedAt: 123, epoch: 'e1' });
-    await writeGroupOffsets(topicDir(), { group: 'a.b', offsets: [1], updatedAt: 124 }, true);
-    expect(readGroupOffsetsFile(path)).toEqual({ group: 'a.b', offsets: [1], updatedAt: 124, epoch: undefined });
+    expect(readGroupOffsetsFile(nodeFileSystem, path)).toEqual({ group: 'a.b', offsets: [0, 5, 2 ** 40], updatedAt: 123, epoch: 'e1' });
+    await writeGroupOffsets(nodeFileSystem, topicDir(), { group: 'a.b', offsets: [1], updatedAt: 124 }, true);
+    expect(readGroupOffsetsFile(nodeFileSystem, path)).toEqual({ group: 'a.b', offsets: [1], updatedAt: 124, epoch: undefined });
     expect(readdirSync(join(topicDir(), 'groups'))).toEqual([groupFileName('a.b')]);
   });
 
   it('reads a file without epoch or time, and ignores an epoch or time of the wrong type', () => {
-    expect(readGroupOffsetsFile(writeRaw('g', '{"group":"g","offsets":[]}'))).toEqual({ group: 'g', offsets: [], updatedAt: 0, epoch: undefined });
-    expect(readGroupOffsetsFile(writeRaw('g', '{"group":"g","offsets":[3],"updatedAt":"9","epoch":7}'))).toEqual({ group: 'g', offsets: [3], updatedAt: 0, epoch: undefined });
+    expect(readGroupOffsetsFile(nodeFileSystem, writeRaw('g', '{"group":"g","offsets":[]}'))).toEqual({ group: 'g', offsets: [], updatedAt: 0, epoch: undefined });
+    expect(readGroupOffsetsFile(nodeFileSystem, writeRaw('g', '{"group":"g","offsets":[3],"updatedAt":"9","epoch":7}'))).toEqual({ group: 'g', offsets: [3], updatedAt: 0, epoch: undefined });
   });
 
   it('refuses a file whose CRC does not match, that is not JSON, or that lacks a group or sane offsets', () => {
     expect(corruption(writeRaw('g', '{"group":"g","offsets":[1]}', '00000000'))).toMatch(/group offsets fail their CRC32C/);
     const notJson = writeRaw('g', '{"group":"g",');
     expect(corruption(notJson)).toMatch(/group offsets are not valid JSON/);
-    expect(() => readGroupOffsetsFile(notJson)).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
+    expect(() => readGroupOffsetsFile(nodeFileSystem, notJson)).toThrow(expect.objectContaining({ cause: expect.any(SyntaxError) }));
     for (const bad of ['{"offsets":[1]}', '{"group":1,"offsets":[1]}', '{"group":"g"}', '{"group":"g","offsets":{"0":1}}', '{"group":"g","offsets":[-1]}', '{"group":"g","offsets":[1.5]}', '{"group":"g","offsets":[9007199254740992]}', '{"group":"g","offsets":["1"]}', '{"group":"g","offsets":[1,-2]}']) {
       expect(corruption(writeRaw('g', bad))).toMatch(/group offsets lack a group name or offsets/);
     }
@@ -129,26 +130,26 @@ describe('group offsets files', () => {
     let updatedAt = 0;
     const jsonOf = (at: number): string => JSON.stringify({ version: 1, group: 'g', offsets: [1], updatedAt: at });
     while (crc32c(jsonOf(updatedAt)) >= 0x10000000) updatedAt++;
-    await writeGroupOffsets(topicDir(), { group: 'g', offsets: [1], updatedAt }, false);
+    await writeGroupOffsets(nodeFileSystem, topicDir(), { group: 'g', offsets: [1], updatedAt }, false);
     const path = groupOffsetsPath(topicDir(), 'g');
     expect(readFileSync(path, 'utf8').split('\n')[1]).toMatch(/^0[0-9a-f]{7}$/);
-    expect(readGroupOffsetsFile(path).updatedAt).toBe(updatedAt);
+    expect(readGroupOffsetsFile(nodeFileSystem, path).updatedAt).toBe(updatedAt);
     const json = jsonOf(updatedAt);
     expect(corruption(writeRaw('g', json, crc32c(json).toString(16)))).toMatch(/fail their CRC32C/);
   });
 
   it('reads every group of a topic, skips other files, and leaves a damaged one to the caller', async () => {
-    expect(readAllGroupOffsets(topicDir())).toEqual([]);
+    expect(readAllGroupOffsets(nodeFileSystem, topicDir())).toEqual([]);
     mkdirSync(join(topicDir(), 'groups'), { recursive: true });
-    expect(readAllGroupOffsets(topicDir())).toEqual([]);
-    await writeGroupOffsets(topicDir(), { group: 'one', offsets: [1], updatedAt: 1 }, false);
-    await writeGroupOffsets(topicDir(), { group: 'two', offsets: [2], updatedAt: 2 }, false);
+    expect(readAllGroupOffsets(nodeFileSystem, topicDir())).toEqual([]);
+    await writeGroupOffsets(nodeFileSystem, topicDir(), { group: 'one', offsets: [1], updatedAt: 1 }, false);
+    await writeGroupOffsets(nodeFileSystem, topicDir(), { group: 'two', offsets: [2], updatedAt: 2 }, false);
     writeFileSync(join(topicDir(), 'groups', 'one.heads'), 'not offsets');
-    expect(readAllGroupOffsets(topicDir()).map((g) => g.group).sort()).toEqual(['one', 'two']);
+    expect(readAllGroupOffsets(nodeFileSystem, topicDir()).map((g) => g.group).sort()).toEqual(['one', 'two']);
     const bad = writeRaw('three', '{"group":"three","offsets":[3]}', 'ffffffff');
-    expect(() => readAllGroupOffsets(topicDir())).toThrow(CorruptLogError);
+    expect(() => readAllGroupOffsets(nodeFileSystem, topicDir())).toThrow(CorruptLogError);
     const told: CorruptLogError[] = [];
-    expect(readAllGroupOffsets(topicDir(), (error) => told.push(error)).map((g) => g.group).sort()).toEqual(['one', 'two']);
+    expect(readAllGroupOffsets(nodeFileSystem, topicDir(), (error) => told.push(error)).map((g) => g.group).sort()).toEqual(['one', 'two']);
     expect(told.map((e) => e.file)).toEqual([bad]);
   });
 });
@@ -170,15 +171,15 @@ describe('group heads files', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(JSON.parse(text)).toEqual({ version: 2, partitions: [{ committed: 4, suspects: [[4, 2, 1], [6, 0, 0]] }, { committed: 0, suspects: [] }], clean: false, epoch: 'e1' });
     write(text);
-    expect(readGroupHeads(path(), 'e1')).toEqual(heads);
-    expect(readGroupHeads(path(), 'e2')).toBeUndefined();
+    expect(readGroupHeads(nodeFileSystem, path(), 'e1')).toEqual(heads);
+    expect(readGroupHeads(nodeFileSystem, path(), 'e2')).toBeUndefined();
     write(serializeGroupHeads({ ...heads, clean: true }));
-    expect(readGroupHeads(path(), 'e1')?.clean).toBe(true);
+    expect(readGroupHeads(nodeFileSystem, path(), 'e1')?.clean).toBe(true);
   });
 
   it('reads version 1 files as at most one suspect per partition', () => {
     write({ version: 1, clean: false, epoch: 'e', heads: [{ offset: 3, runs: 1, handedOut: false }, { offset: 8, runs: 0, handedOut: true }, { offset: 2, runs: 0, handedOut: false }] });
-    expect(readGroupHeads(path(), 'e')).toEqual({
+    expect(readGroupHeads(nodeFileSystem, path(), 'e')).toEqual({
       partitions: [
         { committed: 3, suspects: [{ offset: 3, runs: 1, out: false }] },
         { committed: 8, suspects: [{ offset: 8, runs: 0, out: true }] },
@@ -190,7 +191,7 @@ describe('group heads files', () => {
   });
 
   it('reads nothing from a missing, unreadable or malformed file', () => {
-    expect(readGroupHeads(path(), 'e')).toBeUndefined();
+    expect(readGroupHeads(nodeFileSystem, path(), 'e')).toBeUndefined();
     const v2 = (partitions: unknown, extra: object = {}): object => ({ version: 2, clean: true, epoch: 'e', partitions, ...extra });
     const bad: unknown[] = [
       '{',
@@ -214,9 +215,9 @@ describe('group heads files', () => {
     ];
     for (const value of bad) {
       write(value);
-      expect([value, readGroupHeads(path(), 'e')]).toEqual([value, undefined]);
+      expect([value, readGroupHeads(nodeFileSystem, path(), 'e')]).toEqual([value, undefined]);
     }
     write(v2([{ committed: 1, suspects: [[1, 0, 1]] }]));
-    expect(readGroupHeads(path(), 'e')).toEqual({ partitions: [{ committed: 1, suspects: [{ offset: 1, runs: 0, out: true }] }], clean: true, epoch: 'e' });
+    expect(readGroupHeads(nodeFileSystem, path(), 'e')).toEqual({ partitions: [{ committed: 1, suspects: [{ offset: 1, runs: 0, out: true }] }], clean: true, epoch: 'e' });
   });
 });

@@ -5,6 +5,7 @@ import { batchFormat } from '../src/batchFormat.js';
 import { encodeBatchInto, encodedRecordBytes } from '../src/encodeBatch.js';
 import { scanSegment } from '../src/scanSegment.js';
 import { Segment } from '../src/Segment.js';
+import { nodeFileSystem } from '../src/FileSystem.js';
 import { tempDir } from './support/tempDir.js';
 
 // scanSegment decides, on open, where a partition's valid records end: a wrong bound here cuts
@@ -40,7 +41,7 @@ function segmentOf(content: Buffer, baseOffset = 0): Segment {
   writeFileSync(path, content);
   const fd = openSync(path, 'r');
   open.push(fd);
-  return new Segment(dir, baseOffset, fd);
+  return new Segment(dir, baseOffset, fd, nodeFileSystem);
 }
 
 interface Scan {

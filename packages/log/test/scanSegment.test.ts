@@ -1,11 +1,10 @@
 import { closeSync, openSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OutgoingRecord } from '@hopbus/core';
 import { batchFormat } from '../src/batchFormat.js';
-import { encodeBatchInto, encodedRecordBytes } from '../src/encodeBatch.js';
 import { scanSegment } from '../src/scanSegment.js';
 import { Segment } from '../src/Segment.js';
 import { nodeFileSystem } from '../src/FileSystem.js';
+import { batchBytes } from './support/batchBytes.js';
 import { tempDir } from './support/tempDir.js';
 
 // scanSegment decides, on open, where a partition's valid records end: a wrong bound here cuts
@@ -14,17 +13,7 @@ import { tempDir } from './support/tempDir.js';
 const t0 = 1_700_000_000_000;
 
 function batch(baseOffset: number, count: number, dataBytes: number, timestamp = t0 + baseOffset): Buffer {
-  const records: OutgoingRecord[] = Array.from({ length: count }, (_, i) => ({
-    id: `r${baseOffset + i}`,
-    topic: 'scan.t',
-    headers: {},
-    data: Buffer.alloc(dataBytes, 0x61 + ((baseOffset + i) % 26)),
-    timestamp: timestamp + i,
-  }));
-  const bytes = batchFormat.headerBytes + records.reduce((sum, r) => sum + encodedRecordBytes(r), 0);
-  const buf = Buffer.alloc(bytes);
-  encodeBatchInto(buf, 0, records, 0, count, baseOffset, bytes);
-  return buf;
+  return batchBytes(baseOffset, count, dataBytes, timestamp);
 }
 
 let dir: string;

@@ -61,6 +61,7 @@ const areas = {
       'packages/log/test/groupFiles.test.ts',
       'packages/log/test/scanSegment.test.ts',
       'packages/log/test/recoverSegment.test.ts',
+      'packages/log/test/PendingWrite.test.ts',
       'packages/log/test/corruption.test.ts',
       'packages/log/test/writePath.test.ts',
       'packages/log/test/dirLock.test.ts',

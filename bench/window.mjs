@@ -85,6 +85,13 @@ async function timed(run) {
   return rate(total, performance.now() - started);
 }
 
+/** The raw client with a file-storage stream for `subject`, as hopbus makes one. */
+async function rawJetStream(server, subject) {
+  const nc = await connect({ servers: server.url });
+  await (await jetstreamManager(nc)).streams.add({ name: subject.replaceAll('.', '_'), subjects: [subject], storage: StorageType.File });
+  return { nc, js: jetstream(nc) };
+}
+
 async function hopbusBus(transport) {
   return createBus({ transport, logger: silentLogger, env: {} });
 }
@@ -126,9 +133,7 @@ const paths = {
       const figures = {};
       {
         const subject = fresh('raw.js');
-        const nc = await connect({ servers: server.url });
-        await (await jetstreamManager(nc)).streams.add({ name: subject.replaceAll('.', '_'), subjects: [subject], storage: StorageType.File });
-        const js = jetstream(nc);
+        const { nc, js } = await rawJetStream(server, subject);
         figures.raw = await timed(() => windowed(total, window, () => js.publish(subject, bytes)));
         await nc.close();
       }
@@ -149,9 +154,7 @@ const paths = {
       const figures = {};
       {
         const subject = fresh('raw.jsc');
-        const nc = await connect({ servers: server.url });
-        await (await jetstreamManager(nc)).streams.add({ name: subject.replaceAll('.', '_'), subjects: [subject], storage: StorageType.File });
-        const js = jetstream(nc);
+        const { nc, js } = await rawJetStream(server, subject);
         await windowed(total, window, () => js.publish(subject, bytes));
         await nc.close();
         figures.raw = await consume({ kind: 'raw-jetstream', url: server.url, subject });

@@ -2,7 +2,9 @@ import fs from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutgoingRecord } from '@hopbus/core';
+import { LogGroup } from '../src/LogGroup.js';
 import { LogPartition } from '../src/LogPartition.js';
+import { LogStore } from '../src/LogStore.js';
 import { transportsPerTest } from './support/transportsPerTest.js';
 
 /** Linux's O_DSYNC in the octal flags of /proc/self/fdinfo. */
@@ -78,18 +80,25 @@ describe('the log write path', () => {
     const t = transport({ dir: join(dir, 'fast'), fsync: 'interval', fsyncIntervalMs: 50 });
     await Promise.all(Array.from({ length: 100 }, (_, n) => t.publish([record('interval.t', n)])));
     expect(await until(() => syncsOf('interval.t') > 0, 5000)).toBe(true);
-    // Nothing written since: once a sync in flight is done, the next rounds of the timer do not sync again.
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nothing written since: once the sync in flight is done, the next rounds of the timer do not
+    // sync again. Counted in rounds of the timer (the store's sync()), not in wall-clock time.
+    const rounds = jest.spyOn(LogStore.prototype, 'sync');
+    expect(await until(() => rounds.mock.calls.length >= 2, 10_000)).toBe(true);
+    await rounds.mock.results[1]!.value;
     const after = syncsOf('interval.t');
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await until(() => rounds.mock.calls.length >= 8, 10_000)).toBe(true);
+    await rounds.mock.results[7]!.value;
     expect(syncsOf('interval.t')).toBe(after);
   });
 
   it('never syncs on a timer with fsync never', async () => {
-    const t = transport({ fsync: 'never', fsyncIntervalMs: 10 });
+    // The retention sweep runs on the same period: its rounds show the store's timers have run.
+    const t = transport({ fsync: 'never', fsyncIntervalMs: 10, retention: { checkIntervalMs: 10 } });
     const syncs = jest.spyOn(fs, 'fdatasync');
+    const sweeps = jest.spyOn(LogStore.prototype, 'applyRetention');
     await Promise.all(Array.from({ length: 100 }, (_, n) => t.publish([record('never.t', n)])));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    const seen = sweeps.mock.calls.length;
+    expect(await until(() => sweeps.mock.calls.length >= seen + 5, 10_000)).toBe(true);
     expect(syncs).not.toHaveBeenCalled();
   });
 
@@ -97,13 +106,16 @@ describe('the log write path', () => {
     const t = transport();
     const subscription = await t.subscribe('wake.t', { group: 'g', start: 'latest', maxInFlight: 10, ackTimeoutMs: 30_000 });
     const iterator = subscription[Symbol.asyncIterator]();
+    const takes = jest.spyOn(LogGroup.prototype, 'takeNext');
     const next = iterator.next();
-    await new Promise((resolve) => setTimeout(resolve, 100)); // the consumer reaches the tail and waits
+    // The consumer reaches the tail and waits: the group had nothing to hand it.
+    expect(await until(() => takes.mock.results.some((taken) => taken.type === 'return' && taken.value === undefined), 10_000)).toBe(true);
     const reads = jest.spyOn(LogPartition.prototype, 'read');
     const fileReads = jest.spyOn(fs, 'read');
     let settled = false;
     void next.then(() => (settled = true));
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing may happen while it waits; a pause long enough for a poll to show, were there one.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(settled).toBe(false);
     expect(reads).not.toHaveBeenCalled();
     expect(fileReads).not.toHaveBeenCalled();

@@ -9,6 +9,10 @@ import { makeTestJwts } from './makeTestJwts.js';
 
 const quiet = { warn: () => undefined };
 
+/** A connect timeout far beyond how long refusing bad credentials takes, even on a loaded machine:
+ *  a failure well before it was not a timeout but the server's answer. */
+const patientMs = 20_000;
+
 async function failure(options: NatsTransportOptions | string): Promise<{ error: unknown; ms: number }> {
   const transport = new NatsTransport(typeof options === 'string' ? options : { logger: quiet, ...options });
   const started = Date.now();
@@ -46,8 +50,9 @@ describe('NatsTransport connecting', () => {
     const { error, ms } = await failure({ servers: [`nats://127.0.0.1:${port}`], connectTimeoutMs: 1500 });
     expect(HopbusError.hasCode(error, 'connect_failed')).toBe(true);
     expect((error as Error).message).toContain(`127.0.0.1:${port}`);
+    // It gave up at the timeout (not at the first refusal), and did not go on retrying past it.
     expect(ms).toBeGreaterThanOrEqual(1000);
-    expect(ms).toBeLessThan(5000);
+    expect(ms).toBeLessThan(1500 + 10_000);
   });
 
   describe('user and password', () => {
@@ -61,9 +66,9 @@ describe('NatsTransport connecting', () => {
     });
 
     it('fails quickly with auth_failed on a wrong password', async () => {
-      const { error, ms } = await failure({ servers: [server.url], user: 'hop', password: 'wrong', connectTimeoutMs: 10_000 });
+      const { error, ms } = await failure({ servers: [server.url], user: 'hop', password: 'wrong', connectTimeoutMs: patientMs });
       expect(HopbusError.hasCode(error, 'auth_failed')).toBe(true);
-      expect(ms).toBeLessThan(3000);
+      expect(ms).toBeLessThan(patientMs / 2);
     });
   });
 
@@ -79,9 +84,9 @@ describe('NatsTransport connecting', () => {
 
     it('fails quickly with auth_failed on a wrong or missing token', async () => {
       for (const token of ['nope', undefined]) {
-        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: 10_000, ...(token ? { token } : {}) });
+        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: patientMs, ...(token ? { token } : {}) });
         expect(HopbusError.hasCode(error, 'auth_failed')).toBe(true);
-        expect(ms).toBeLessThan(3000);
+        expect(ms).toBeLessThan(patientMs / 2);
       }
     });
   });
@@ -122,9 +127,9 @@ describe('NatsTransport connecting', () => {
     it('fails quickly with auth_failed on another seed or none', async () => {
       const other = new TextDecoder().decode(nkeys.createUser().getSeed());
       for (const nkeySeed of [other, undefined]) {
-        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: 10_000, ...(nkeySeed ? { nkeySeed } : {}) });
+        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: patientMs, ...(nkeySeed ? { nkeySeed } : {}) });
         expect(HopbusError.hasCode(error, 'auth_failed')).toBe(true);
-        expect(ms).toBeLessThan(3000);
+        expect(ms).toBeLessThan(patientMs / 2);
       }
     });
   });
@@ -145,9 +150,9 @@ describe('NatsTransport connecting', () => {
 
     it('fails quickly with auth_failed when the seed does not match the JWT, or without credentials', async () => {
       for (const credentialsFile of [jwts.wrongCredsFile, undefined]) {
-        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: 10_000, ...(credentialsFile ? { credentialsFile } : {}) });
+        const { error, ms } = await failure({ servers: [server.url], connectTimeoutMs: patientMs, ...(credentialsFile ? { credentialsFile } : {}) });
         expect(HopbusError.hasCode(error, 'auth_failed')).toBe(true);
-        expect(ms).toBeLessThan(3000);
+        expect(ms).toBeLessThan(patientMs / 2);
       }
     });
 

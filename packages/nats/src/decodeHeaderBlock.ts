@@ -40,7 +40,20 @@ export function headerBlockOf(msg: Msg | JsMsg): HeaderBlock | undefined {
  */
 export function readHeaderFields(msg: Msg | JsMsg): HeaderFields {
   const block = headerBlockOf(msg);
-  return (block && fieldsOfBlock(block.bytes, block.end)) ?? fromNatsHeaders(msg.headers);
+  return (block && fieldsOfBlock(block.bytes, block.end)) ?? byClient(msg, block);
+}
+
+/**
+ * The client's reading of the headers. It throws on a block it refuses (a name with a space or
+ * a byte above ASCII, a lone CR or LF: only a raw client sends one); one such message must not
+ * stop a consumer, so its headers are then read as they are, and without the block, not at all.
+ */
+function byClient(msg: Msg | JsMsg, block: HeaderBlock | undefined): HeaderFields {
+  try {
+    return fromNatsHeaders(msg.headers);
+  } catch {
+    return block ? fieldsOfBlock(block.bytes, block.end, false)! : fromNatsHeaders(undefined);
+  }
 }
 
 const cr = 0x0d;
@@ -48,10 +61,12 @@ const lf = 0x0a;
 const colon = 0x3a;
 
 /**
- * The fields of the header block in bytes[0, end), or undefined when a name is not plain
- * (printable ASCII, which is what the client accepts). One pass over the bytes.
+ * The fields of the header block in bytes[0, end). Strict, it gives undefined when a name is not
+ * plain (printable ASCII, which is what the client accepts) or a line holds a lone CR or LF (which
+ * the client refuses), so that the client reads such a block; not strict, it reads any block as
+ * it is (only CR LF ends a line; a name is the UTF-8 text before the first colon). One pass.
  */
-export function fieldsOfBlock(bytes: Buffer, end: number): HeaderFields | undefined {
+export function fieldsOfBlock(bytes: Buffer, end: number, strict = true): HeaderFields | undefined {
   const fields = new HeaderFieldsReader();
   let seen: string[] | undefined;
   let i = 0;
@@ -61,14 +76,18 @@ export function fieldsOfBlock(bytes: Buffer, end: number): HeaderFields | undefi
     let nameEnd = -1;
     let plain = true;
     for (; at < end && !(bytes[at] === cr && bytes[at + 1] === lf); at++) {
-      if (nameEnd >= 0) continue;
       const c = bytes[at]!;
+      if (c === cr || c === lf) {
+        if (strict) return undefined; // a lone CR or LF: the client refuses the block
+        continue;
+      }
+      if (nameEnd >= 0) continue;
       if (c === colon) nameEnd = at;
       else if (c < 0x21 || c > 0x7e) plain = false;
     }
     if (nameEnd >= 0) {
-      if (!plain) return undefined;
-      const name = bytes.toString('latin1', line, nameEnd);
+      if (!plain && strict) return undefined;
+      const name = bytes.toString(plain ? 'latin1' : 'utf8', line, nameEnd);
       if (!(seen ??= []).includes(name)) {
         seen.push(name);
         fields.add(name, bytes.toString('utf8', nameEnd + 1, at).trim());

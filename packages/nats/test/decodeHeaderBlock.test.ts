@@ -51,6 +51,55 @@ describe('a received header block read straight from its bytes', () => {
     expect(readHere).toBeGreaterThan(1000); // most blocks are read here, not handed back
   });
 
+  describe('bytes the properties above do not make', () => {
+    const block = (...lines: string[]) => utf8(`${['NATS/1.0', ...lines].join('\r\n')}\r\n\r\n`);
+
+    it('reads names with the edge characters of plain ASCII (! and ~) itself, as the client reads them', () => {
+      for (const name of ['x-!', '~x', '!~']) {
+        const bytes = block(`${name}: v`);
+        expect(fieldsOf(bytes)).toEqual(byClient(bytes));
+        expect(fieldsOf(bytes)?.headers).toEqual({ [name]: 'v' });
+      }
+    });
+
+    it('leaves a name with a space, a control character or a byte above ASCII to the client', () => {
+      for (const name of ['x a', 'x\u0001', 'x\u007f', 'é']) expect(fieldsOf(block(`${name}: v`))).toBeUndefined();
+    });
+
+    it('leaves a lone CR or LF, in a name or a value, to the client, which refuses it: only CR LF ends a line', () => {
+      for (const line of ['x-v: a\nb', 'x-v: a\rb', 'x-v: a\n\rb', 'x\nv: a', 'x\rv: a']) {
+        const bytes = block(line, 'x-w: w');
+        expect(fieldsOf(bytes)).toBeUndefined();
+        expect(() => byClient(bytes)).toThrow();
+      }
+    });
+
+    it('not strict, reads a block the client refuses as it is', () => {
+      const bytes = Buffer.from(block('x a: b', 'naïve: oui', 'x-v: a\nb\rc', 'x-w: w'));
+      expect(fieldsOfBlock(bytes, bytes.byteLength, false)?.headers).toEqual({ 'x a': 'b', naïve: 'oui', 'x-v': 'a\nb\rc', 'x-w': 'w' });
+    });
+
+    it('never throws where the client does: without the bytes, a refused block reads as no headers', () => {
+      const refused = { get headers(): never { throw new Error('refused by the client'); }, subject: 's', data: new Uint8Array() } as unknown as Msg;
+      expect(readHeaderFields(refused)).toEqual({ id: '', key: undefined, timestamp: 0, headers: {} });
+    });
+
+    it('takes a line that starts with its colon as an empty name, as the client does', () => {
+      const bytes = block(':v', 'x-a: b');
+      expect(fieldsOf(bytes)).toEqual(byClient(bytes));
+    });
+
+    it('reads nothing past the end of the block: the payload that follows is not a header', () => {
+      const head = block('x-a: b');
+      const withPayload = Buffer.concat([Buffer.from(head), Buffer.from('x-b: c\r\n{"n":1}\r\n')]);
+      expect(fieldsOfBlock(withPayload, head.byteLength)).toEqual(byClient(head));
+      expect(fieldsOfBlock(withPayload, head.byteLength)?.headers).toEqual({ 'x-a': 'b' });
+      // A status line alone, with the payload right after it.
+      const bare = utf8('NATS/1.0\r\n\r\n');
+      expect(fieldsOfBlock(Buffer.concat([Buffer.from(bare), Buffer.from('x-b: c\r\n')]), bare.byteLength)?.headers).toEqual({});
+    });
+  });
+
   describe('from a real nats-server', () => {
     let server: NatsServer;
     beforeAll(async () => (server = await NatsServer.start()));

@@ -65,6 +65,7 @@ const areas = {
       'packages/log/test/corruption.test.ts',
       'packages/log/test/writePath.test.ts',
       'packages/log/test/dirLock.test.ts',
+      'packages/log/test/CrashLoopGuard.test.ts',
     ],
   },
   nats: {

@@ -51,10 +51,11 @@ const areas = {
       'packages/log/src/CrashLoopGuard.ts',
       'packages/log/src/DirLock.ts',
     ],
-    // The log's unit-level tests, file by file. Left out: engine.test.ts, which drives whole
-    // transports through every path (about 9 s), and the other scenario tests (carefulMode,
-    // durableFolders, groupHeads, corruptionWhileRunning...): each covers nearly every line, so
-    // every surviving or hanging mutant would pay for all of them.
+    // The log's unit-level tests, file by file, then the in-process scenario tests that drive a
+    // whole transport (engine, careful mode, group heads, durable folders, the tail cache, power
+    // loss under fsync always, corruption while running): without them the partition, the group
+    // and the guard are barely covered. Left out: the runtime suites over the log and the long
+    // scenarios listed above.
     skip: [],
     tests: [
       'packages/log/test/batchFraming.test.ts',
@@ -66,6 +67,15 @@ const areas = {
       'packages/log/test/writePath.test.ts',
       'packages/log/test/dirLock.test.ts',
       'packages/log/test/CrashLoopGuard.test.ts',
+      'packages/log/test/retentionFile.test.ts',
+      'packages/log/test/tailCache.test.ts',
+      'packages/log/test/engine.test.ts',
+      'packages/log/test/carefulMode.test.ts',
+      'packages/log/test/groupHeads.test.ts',
+      'packages/log/test/durableFolders.test.ts',
+      'packages/log/test/corruptionWhileRunning.test.ts',
+      'packages/log/test/powerLossDurability.test.ts',
+      'packages/log/test/repairProgress.test.ts',
     ],
   },
   nats: {

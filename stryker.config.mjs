@@ -68,6 +68,7 @@ const areas = {
       'packages/log/test/dirLock.test.ts',
       'packages/log/test/CrashLoopGuard.test.ts',
       'packages/log/test/Segment.test.ts',
+      'packages/log/test/groupPositions.test.ts',
       'packages/log/test/retentionFile.test.ts',
       'packages/log/test/tailCache.test.ts',
       'packages/log/test/engine.test.ts',

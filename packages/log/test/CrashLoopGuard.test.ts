@@ -4,6 +4,7 @@ import { nodeFileSystem } from '../src/FileSystem.js';
 import type { FileSystem } from '../src/FileSystem.js';
 import { readGroupHeads } from '../src/groupHeadsFile.js';
 import type { GroupHeads } from '../src/groupHeadsFile.js';
+import { waitUntil } from '@hopbus/testing';
 import { tempDir } from './support/tempDir.js';
 
 const epoch = 'e-1';
@@ -29,7 +30,7 @@ function guardOf(dir: string, committed: number[], previous?: GroupHeads, fs: Fi
 async function handOut(guard: CrashLoopGuard, partition: number, offset: number, recorded: () => number): Promise<number> {
   if (!guard.mayHandOut(partition, offset)) {
     const before = recorded();
-    await until(() => recorded() > before);
+    await waitUntil('the hand-out recorded', () => recorded() > before);
     expect(guard.mayHandOut(partition, offset)).toBe(true);
   }
   return guard.handedOut(partition, offset);
@@ -38,20 +39,11 @@ async function handOut(guard: CrashLoopGuard, partition: number, offset: number,
 /** Hands out many records at once, as a consumer with a wide pull window does; their counts. */
 async function handOutAll(guard: CrashLoopGuard, partition: number, offsets: readonly number[]): Promise<number[]> {
   const waiting = offsets.filter((offset) => !guard.mayHandOut(partition, offset));
-  await until(() => waiting.every((offset) => guard.mayHandOut(partition, offset)));
+  await waitUntil('every hand-out recorded', () => waiting.every((offset) => guard.mayHandOut(partition, offset)));
   return offsets.map((offset) => guard.handedOut(partition, offset));
 }
 
 const range = (from: number, to: number): number[] => Array.from({ length: to - from }, (_, i) => from + i);
-
-/** Waits for the file writes on the libuv pool to bring `condition` about (a generous deadline). */
-async function until(condition: () => boolean): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met');
-    await new Promise((resolve) => setImmediate(resolve));
-  }
-}
 
 const crashedWith = (committed: number, suspects: { offset: number; runs: number; out: boolean }[], clean = false): GroupHeads => ({
   partitions: [{ committed, suspects }],
@@ -74,7 +66,7 @@ describe('CrashLoopGuard', () => {
     expect(heads()).toEqual({ clean: false, epoch, partitions: [{ committed: 5, suspects: [] }, { committed: 0, suspects: [] }] });
     expect(guard.mayHandOut(0, 5)).toBe(false); // the head: recorded first
     expect(guard.mayHandOut(0, 5)).toBe(false); // still being recorded
-    await until(() => recorded() >= 2);
+    await waitUntil('the head recorded', () => recorded() >= 2);
     expect(guard.mayHandOut(0, 5)).toBe(true);
     expect(guard.handedOut(0, 5)).toBe(1);
     expect(heads()?.partitions[0]).toEqual({ committed: 5, suspects: [{ offset: 5, runs: 0, out: true }] });
@@ -112,7 +104,7 @@ describe('CrashLoopGuard', () => {
     const before = recorded();
     guard.settled(0, 10);
     positions.now = [11];
-    await until(() => recorded() > before);
+    await waitUntil('the hand-out recorded', () => recorded() > before);
     expect(heads()?.partitions[0]).toEqual({
       committed: 11,
       suspects: [
@@ -164,24 +156,25 @@ describe('CrashLoopGuard', () => {
     expect(guard.handedOut(0, 6)).toBe(1);
   });
 
-  it('goes back to normal once a careful partition has settled 1,024 records and its crash suspects', async () => {
-    const previous = crashedWith(0, [{ offset: 0, runs: 0, out: true }]);
-    const { guard } = guardOf(dir, [0], previous);
+  /** A guard opened careful by a crash with `suspect` out, that has handed out and settled [0, settles). */
+  async function carefulAfterSettles(suspect: number, settles: number): Promise<CrashLoopGuard> {
+    const { guard } = guardOf(dir, [0], crashedWith(0, [{ offset: suspect, runs: 0, out: true }]));
     await guard.open();
-    await handOutAll(guard, 0, range(0, 1023));
-    for (const offset of range(0, 1023)) guard.settled(0, offset);
+    await handOutAll(guard, 0, range(0, settles));
+    for (const offset of range(0, settles)) guard.settled(0, offset);
+    return guard;
+  }
+
+  it('goes back to normal once a careful partition has settled 1,024 records and its crash suspects', async () => {
+    const guard = await carefulAfterSettles(0, 1023);
     expect(guard.mayHandOut(0, 1023)).toBe(false); // the 1,024th settle is still to come: recorded
-    await until(() => guard.mayHandOut(0, 1023));
+    await waitUntil('the hand-out recorded', () => guard.mayHandOut(0, 1023));
     guard.settled(0, 1023);
     expect(guard.mayHandOut(0, 1024)).toBe(true); // normal: no recording
   });
 
   it('stays careful past 1,024 settles while a crash suspect is not settled', async () => {
-    const previous = crashedWith(0, [{ offset: 5000, runs: 0, out: true }]);
-    const { guard } = guardOf(dir, [0], previous);
-    await guard.open();
-    await handOutAll(guard, 0, range(0, 1030));
-    for (const offset of range(0, 1030)) guard.settled(0, offset);
+    const guard = await carefulAfterSettles(5000, 1030);
     expect(guard.mayHandOut(0, 1030)).toBe(false);
   });
 
@@ -192,7 +185,7 @@ describe('CrashLoopGuard', () => {
     expect(guard.handedOut(0, 0)).toBe(5);
     const before = recorded();
     guard.reset([20], 'e-2');
-    await until(() => recorded() > before);
+    await waitUntil('the hand-out recorded', () => recorded() > before);
     expect(heads('e-2')).toEqual({ clean: false, epoch: 'e-2', partitions: [{ committed: 0, suspects: [] }] });
     expect(guard.handedOut(0, 0)).toBe(1);
     expect(guard.mayHandOut(0, 0)).toBe(true); // not careful any more
@@ -226,7 +219,7 @@ describe('CrashLoopGuard', () => {
     await Promise.resolve();
     expect(guard.mayHandOut(0, 11)).toBe(false);
     expect(guard.mayHandOut(0, 12)).toBe(false);
-    await until(() => [10, 11, 12].every((offset) => guard.mayHandOut(0, offset)));
+    await waitUntil('the second write', () => [10, 11, 12].every((offset) => guard.mayHandOut(0, offset)));
     expect(heads()?.partitions[0]?.suspects).toHaveLength(13);
     await guard.close([]); // after every write queued: none is left to come
     expect(writes).toBe(4);

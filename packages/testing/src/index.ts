@@ -5,6 +5,7 @@ export { runtimeCaseIds } from './runtime/RuntimeHarness.js';
 export type { RuntimeCaseId, RuntimeFeatures, RuntimeHarness } from './runtime/RuntimeHarness.js';
 export { transportOutlivingBuses } from './runtime/transportOutlivingBuses.js';
 export { Receiver } from './receive.js';
+export { waitUntil } from './runtime/waitUntil.js';
 export { makeRecord, numberOf } from './makeRecord.js';
 export { NatsServer } from './nats/NatsServer.js';
 export type { NatsServerAuth, NatsServerCluster, NatsServerOptions, NatsServerTls } from './nats/NatsServer.js';

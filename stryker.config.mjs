@@ -66,6 +66,8 @@ const areas = {
       'packages/log/test/corruption.test.ts',
       'packages/log/test/writePath.test.ts',
       'packages/log/test/dirLock.test.ts',
+      'packages/log/test/dirLockRules.test.ts',
+      'packages/log/test/LogGroup.test.ts',
       'packages/log/test/CrashLoopGuard.test.ts',
       'packages/log/test/Segment.test.ts',
       'packages/log/test/groupPositions.test.ts',

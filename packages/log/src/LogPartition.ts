@@ -344,7 +344,7 @@ export class LogPartition {
 
   /**
    * Reads records from `offset` on, about `maxBytes` of log (at least one whole batch), into
-   * `out`. Resolves to the offset after the last batch read, which is where the next read goes;
+   * `out`: the first is the record at `offset`, or the first the log holds after it. Resolves to the offset after the last batch read, which is where the next read goes;
    * offsets removed by retention or a repair are skipped. `position` is the hint a previous
    * read returned (the byte position of the batch holding `offset`), saving an index lookup.
    * Checks every CRC: invalid bytes reject with CorruptLogError, never skipped.
@@ -365,7 +365,7 @@ export class LogPartition {
       hint = -1;
     }
     const limit = segment.size;
-    const at = hint >= 0 && hint < limit ? hint : segment.lookup(offset);
+    let at = hint >= 0 && hint < limit ? hint : segment.lookup(offset);
     segment.acquire();
     try {
       let want = Math.min(maxBytes, limit - at);
@@ -391,6 +391,13 @@ export class LogPartition {
             throw new CorruptLogError(segment.logPath, at, check.kind === 'corrupt' ? check.reason : 'batch runs past the end of the segment');
           }
           want = check.need;
+          continue;
+        }
+        if (next <= offset && at + cursor < limit) {
+          // Every batch read lies before `offset` (the index points a way before it, or the tail
+          // cache gave one commit): read on from there, so that the caller gets `offset`.
+          at += cursor;
+          want = Math.min(maxBytes, limit - at);
           continue;
         }
         return { next: Math.max(next, offset), position: next >= segment.nextOffset ? -1 : at + cursor };

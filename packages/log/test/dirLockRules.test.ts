@@ -87,8 +87,9 @@ describe('DirLock, in one process', () => {
     expect(lockFields().slice(0, 3)).toEqual([String(process.pid), '-', '-']);
   });
 
-  it('writes - for a boot id or a start time /proc gives in a form it does not know', () => {
-    const odd = procSays({ [bootPath]: 'not a boot id\n', [`/proc/${process.pid}/stat`]: `${process.pid} (node) S ${'x '.repeat(25)}` });
+  it.each(['x', '12a', 'a12'])('writes - for a boot id or a start time (here %s) /proc gives in a form it does not know', (field) => {
+    const fields = Array.from({ length: 30 }, (_, i) => (i === 19 ? field : String(i + 3)));
+    const odd = procSays({ [bootPath]: 'deadbeef-0000 and more\n', [`/proc/${process.pid}/stat`]: `${process.pid} (node) ${fields.join(' ')}` });
     DirLock.acquire(dir, undefined, Date.now, odd);
     expect(lockFields().slice(1, 3)).toEqual(['-', '-']);
   });
@@ -118,6 +119,7 @@ describe('DirLock, in one process', () => {
       ['a pid alone (a lock from before the boot and start time)', () => `${parent}\n`],
       ['a pid and a boot, no start time', () => `${parent} ${realBoot} - t1\n`],
       ['a pid and a start time, no boot', () => `${parent} - ${startTime(parent)} t1\n`],
+      ['its fields with more space around and between them', () => ` \n${parent}  ${realBoot}\t${startTime(parent)}   t1\n\n`],
     ])('holds the dir when the lock names %s', (_, line) => {
       writeFileSync(lockPath, line());
       const error = acquireError(dir);
@@ -150,6 +152,12 @@ describe('DirLock, in one process', () => {
       lock.release();
     });
 
+    it('takes a stale lock over when nobody asked to hear of it', async () => {
+      writeFileSync(lockPath, `${await deadPid()}\n`);
+      DirLock.acquire(dir).release();
+      expect(readdirSync(dir)).toEqual([]);
+    });
+
     it.each([['empty', ''], ['no pid', 'abc def\n'], ['pid 0', '0 x y\n'], ['a negative pid', '-4\n']])(
       'takes over a lock that names no owner (%s) once it is 2 s old, without calling it stale',
       (_, text) => {
@@ -162,7 +170,7 @@ describe('DirLock, in one process', () => {
         );
         const stale: number[] = [];
         DirLock.acquire(dir, (pid) => stale.push(pid), () => mtimeMs + 2000).release();
-        expect(stale).toEqual([]);
+        expect(stale).toHaveLength(0);
       },
     );
   });
@@ -246,9 +254,42 @@ describe('DirLock, in one process', () => {
       expect(readdirSync(dir)).toEqual(['.lock']);
     });
 
+    it('does not take over an empty lock that was replaced by another empty one meanwhile (same text, another file)', () => {
+      writeFileSync(lockPath, '');
+      const { mtimeMs } = nodeFileSystem.statSync(lockPath);
+      const fs = fsWith({
+        renameSync: (from, to) => {
+          if (from === lockPath && to.includes('.stale-')) {
+            // Another process's new lock, still empty (its writer is writing it): a new file in its place.
+            writeFileSync(`${lockPath}.theirs`, '');
+            nodeFileSystem.renameSync(`${lockPath}.theirs`, lockPath);
+          }
+          nodeFileSystem.renameSync(from, to);
+        },
+      });
+      let calls = 0;
+      const young = () => (calls++ === 0 ? mtimeMs + 5000 : nodeFileSystem.statSync(lockPath).mtimeMs);
+      const error = acquireError(dir, fs, young);
+      expect(HopbusError.hasCode(error, 'locked')).toBe(true);
+      expect((error as Error).message).toMatch(/being opened by another process/);
+      expect(readdirSync(dir)).toEqual(['.lock']);
+    });
+
+    it('closes every descriptor it opens, whatever the outcome', () => {
+      const open = () => readdirSync('/proc/self/fd').length;
+      const before = open();
+      for (let i = 0; i < 10; i++) DirLock.acquire(dir).release();
+      const held = DirLock.acquire(dir);
+      for (let i = 0; i < 10; i++) expect(HopbusError.hasCode(acquireError(dir), 'locked')).toBe(true);
+      held.release();
+      expect(open()).toBe(before);
+    });
+
     it('gives up after five tries when other processes keep taking the lock, saying what to check', () => {
+      let tries = 0;
       const fs = fsWith({
         linkSync: () => {
+          tries++;
           throw errno('EEXIST');
         },
         openSync: (path, flags, mode) => {
@@ -259,6 +300,7 @@ describe('DirLock, in one process', () => {
       const error = acquireError(dir, fs);
       expect(HopbusError.hasCode(error, 'locked')).toBe(true);
       expect((error as Error).message).toBe(`Could not take the lock ${lockPath}: other processes keep taking it. Check what else opens ${dir}.`);
+      expect(tries).toBe(5);
       expect(readdirSync(dir)).toEqual([]);
     });
 

@@ -270,6 +270,17 @@ describe('LogTransport engine', () => {
     });
   });
 
+  it('resets a group to a time in the process that just wrote the records, one publish each (read back through the cache of the last writes)', async () => {
+    const t = transport();
+    const base = 1_700_000_000_000;
+    for (let n = 0; n < 10; n++) await t.publish([record('seek.t', n, { timestamp: base + n * 1000 })]);
+    expect(await t.resetGroup('seek.t', 'g', { timestamp: base + 7000 })).toEqual([7]);
+    expect(await t.resetGroup('seek.t', 'g', { timestamp: base + 9000 })).toEqual([9]);
+    const subscription = await t.subscribe('seek.t', options);
+    const next = await subscription[Symbol.asyncIterator]().next();
+    expect((next.value as { offset: number }).offset).toBe(9);
+  });
+
   it('resets a group to an offset and to a time (replay), in process and on a stopped dir', async () => {
     const t = transport();
     const base = 1_700_000_000_000;

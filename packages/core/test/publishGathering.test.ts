@@ -1,8 +1,8 @@
 import { Buffer } from 'node:buffer';
-import { createBus, HopbusError, MemoryTransport, PartlyPublishedError, silentLogger, topic } from '@hopbus/core';
-import type { OutgoingRecord, Transport } from '@hopbus/core';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
-import { propagation } from '@opentelemetry/api';
+import { createBus, HopbusError, MemoryTransport, PartlyPublishedError, silentLogger, topic, tracingAttributes as attr } from '@hopbus/core';
+import type { Delivery, OutgoingRecord, Transport } from '@hopbus/core';
+import { context, trace } from '@opentelemetry/api';
+import { captureSpans } from '@hopbus/tracing';
 
 const quiet = { logger: silentLogger, env: {} };
 
@@ -100,17 +100,60 @@ describe('publish() calls of one event-loop turn', () => {
     await other.stop();
   });
 
-  it('are sent one call each while tracing is on, so that each has its own span in its caller\'s context', async () => {
-    propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  it('are gathered while tracing is on too, each under its own span in its caller\'s context, its record carrying that span', async () => {
+    const capture = captureSpans();
     try {
-      const { transport, calls } = watched();
+      const { transport, calls, memory } = watched();
       const bus = await createBus({ transport, ...quiet });
       const T = topic<{ n: number }>('gather.traced');
-      await Promise.all([bus.publish(T, { n: 1 }), bus.publish(T, { n: 2 })]);
-      expect(calls).toEqual([['{"n":1}'], ['{"n":2}']]);
+      const app = trace.getTracer('app');
+      const callers = [1, 2, 3].map((n) => app.startSpan(`caller ${n}`));
+      await Promise.all(callers.map((span, i) => context.with(trace.setSpan(context.active(), span), () => bus.publish(T, { n: i + 1 }, { key: `k${i + 1}` }))));
+      for (const span of callers) span.end();
+      expect(calls).toEqual([['{"n":1}', '{"n":2}', '{"n":3}']]);
+
+      const stored = await memory.subscribe('gather.traced', { group: 'g', start: 'earliest', maxInFlight: 10, ackTimeoutMs: 5000 });
+      const records: Delivery[] = [];
+      for await (const delivery of stored) {
+        records.push(delivery);
+        if (records.length === 3) break;
+      }
+      const spans = capture.flowSpans();
+      const publishes = spans.filter((span) => span.kind === 'producer');
+      expect(publishes.map((span) => span.name)).toEqual(['publish gather.traced', 'publish gather.traced', 'publish gather.traced']);
+      for (let i = 0; i < 3; i++) {
+        const caller = callers[i]!.spanContext();
+        const publish = publishes.find((span) => span.attributes[attr.key] === `k${i + 1}`)!;
+        expect(publish.parentSpanId).toBe(caller.spanId);
+        expect(publish.traceId).toBe(caller.traceId);
+        expect(publish.status).toBe('unset');
+        expect(publish.attributes[attr.messageId]).toBe(records[i]!.id);
+        expect(publish.attributes[attr.bodySize]).toBe(7);
+        expect(publish.attributes[attr.batchCount]).toBeUndefined();
+        expect(records[i]!.headers['traceparent']).toBe(`00-${publish.traceId}-${publish.spanId}-01`);
+      }
       await bus.stop();
     } finally {
-      propagation.disable();
+      await capture.shutdown();
+    }
+  });
+
+  it('fail, traced, the spans of the calls that failed and only those', async () => {
+    const capture = captureSpans();
+    try {
+      const { transport } = watched((records) => new PartlyPublishedError('disk full', new Set([records[0]!.id])));
+      const bus = await createBus({ transport, ...quiet, maxMessageBytes: 10 });
+      const T = topic<{ n: number }>('gather.traced.fail');
+      const outcomes = await Promise.all([outcome(bus.publish(T, { n: 1 })), outcome(bus.publish(T, { n: 123456789 })), outcome(bus.publish(T, { n: 3 }))]);
+      expect(outcomes).toEqual(['ok', 'message_too_large', 'publish_failed']);
+      const publishes = capture.flowSpans().filter((span) => span.kind === 'producer');
+      expect(publishes).toHaveLength(3);
+      const statusOf = (body: number | undefined) => publishes.filter((span) => span.attributes[attr.bodySize] === body).map((span) => span.status);
+      expect(statusOf(7)).toEqual(['unset', 'error']); // {"n":1} stored, {"n":3} not
+      expect(statusOf(undefined)).toEqual(['error']); // never became a record
+      await bus.stop();
+    } finally {
+      await capture.shutdown();
     }
   });
 });

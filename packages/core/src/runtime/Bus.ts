@@ -2,6 +2,7 @@ import { Container } from 'inversify';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
 import { checkIsTopic } from '../topic/checkIsTopic.js';
+import type { PublishTrace } from '../tracing/PublishTrace.js';
 import { Tracing } from '../tracing/Tracing.js';
 import type { TracingOptions } from '../tracing/TracingOptions.js';
 import type { OutgoingRecord, Transport } from '../transport/Transport.js';
@@ -38,7 +39,7 @@ export class Bus {
   /** Held from start to stop while the bus has subscriptions. */
   private keepAlive: NodeJS.Timeout | undefined;
   private readonly tracing: Tracing;
-  /** publish() calls of one turn of the event loop, sent together while tracing is off. */
+  /** publish() calls of one turn of the event loop, sent together (each with its own span when traced). */
   private readonly gathering: PublishGathering;
   /** Keeps publishes in call order while a schema answers asynchronously. */
   private readonly validatedInOrder = new InOrder();
@@ -53,7 +54,8 @@ export class Bus {
   ) {
     this.records = new RecordFactory(maxMessageBytes);
     this.tracing = new Tracing(transport.kind, tracing);
-    this.gathering = new PublishGathering(this.records, (records) => this.send(records));
+    // Each gathered call has its own span already (see publishCaused): the records go as they are.
+    this.gathering = new PublishGathering(this.records, (records) => this.send(records, this.publishRecords));
   }
 
   /** Connects, creates the actors, injects their publishers and starts every subscription. */
@@ -135,26 +137,25 @@ export class Bus {
   }
 
   /**
-   * Not async. While tracing is off, the message joins the other publish() calls of this
-   * turn of the event loop (see PublishGathering); traced, it is sent at once under its own span, in
-   * the caller's context, after whatever was gathered before it.
+   * Not async. The valid message joins the other publish() calls of this turn of the event loop
+   * (see PublishGathering); traced, under a span of its own opened now, in the caller's context.
    */
   private readonly publishCaused = <T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> => {
     try {
       checkIsTopic(topic as Topic<unknown>, 'bus.publish');
-      if (this.tracing.isOff()) {
-        const validated = this.validatedInOrder.next(validatePayload(topic.name, topic.schema, payload));
-        return validated instanceof Promise
-          ? validated.then((value) => this.gathering.add(topic as Topic<unknown>, value, options, cause))
-          : this.gathering.add(topic as Topic<unknown>, validated, options, cause);
-      }
-      this.gathering.flush();
-      const created = this.validatedInOrder.next(this.records.create(topic, payload, options, cause));
-      return created instanceof Promise ? created.then((record) => this.sendAfterGathered([record])) : this.send([created]);
+      const validated = this.validatedInOrder.next(validatePayload(topic.name, topic.schema, payload));
+      return validated instanceof Promise
+        ? validated.then((value) => this.gathering.add(topic as Topic<unknown>, value, options, cause, this.publishTrace(topic)))
+        : this.gathering.add(topic as Topic<unknown>, validated, options, cause, this.publishTrace(topic));
     } catch (error) {
       return Promise.reject(error as Error);
     }
   };
+
+  /** The span of one publish() call, while tracing is on. */
+  private publishTrace(topic: Topic<unknown>): PublishTrace | undefined {
+    return this.tracing.isOff() ? undefined : this.tracing.startGathered(topic.name);
+  }
 
   /** Sends `records` after the publish() calls gathered so far: they were made before. */
   private sendAfterGathered(records: OutgoingRecord[]): Promise<void> {
@@ -162,20 +163,21 @@ export class Bus {
     return this.send(records);
   }
 
-  /** Rejects (never throws) when the bus is stopped or the transport refuses. */
-  private send(records: OutgoingRecord[]): Promise<void> {
+  /** Sends `records` through `publish` (by default under one publish span); rejects (never throws) when the bus is stopped or the transport refuses. */
+  private send(records: OutgoingRecord[], publish: (records: readonly OutgoingRecord[]) => Promise<void> = this.publishTraced): Promise<void> {
     if (this.state === 'stopped') {
       return Promise.reject(new HopbusError('transport_closed', 'The bus was stopped: it publishes nothing more. Create a new bus to go on.'));
     }
-    if (!this.connected) return this.connect().then(() => this.tracing.publish(records, this.publishRecords));
+    if (!this.connected) return this.connect().then(() => publish(records));
     try {
-      return this.tracing.publish(records, this.publishRecords);
+      return publish(records);
     } catch (error) {
       return Promise.reject(error as Error);
     }
   }
 
   private readonly publishRecords = (records: readonly OutgoingRecord[]): Promise<void> => this.transport.publish(records);
+  private readonly publishTraced = (records: readonly OutgoingRecord[]): Promise<void> => this.tracing.publish(records, this.publishRecords);
 
   /** A failed connect is forgotten, so the next publish or start tries again (the server may be back). */
   private connect(): Promise<void> {

@@ -1,5 +1,6 @@
 import { PartlyPublishedError } from '../errors/PartlyPublishedError.js';
 import type { Topic } from '../topic/Topic.js';
+import type { PublishTrace } from '../tracing/PublishTrace.js';
 import type { OutgoingRecord } from '../transport/Transport.js';
 import { now } from '../util/now.js';
 import type { Cause } from './currentCause.js';
@@ -19,6 +20,8 @@ const maxGathered = 4096;
 interface Waiting extends OutgoingMessage<unknown> {
   readonly topic: Topic<unknown>;
   readonly cause: Cause | undefined;
+  /** The call's own publish span, when tracing is on. */
+  readonly trace: PublishTrace | undefined;
   readonly resolve: () => void;
   readonly reject: (error: unknown) => void;
 }
@@ -33,7 +36,9 @@ interface Waiting extends OutgoingMessage<unknown> {
  * call only; when the transport rejects, callers whose records it reports stored
  * (PartlyPublishedError) succeed and the others fail; a transport that does not say fails them
  * all. Calls keep their order; flush() sends what waits at once, for a publish that must not
- * overtake them. A long run is sent in parts (see maxGathered).
+ * overtake them. A long run is sent in parts (see maxGathered). Traced, each call keeps its own
+ * span: opened when the call is made, its context put into the call's record, ended with the
+ * call's outcome.
  */
 export class PublishGathering {
   private waiting: Waiting[] = [];
@@ -44,9 +49,9 @@ export class PublishGathering {
   ) {}
 
   /** `payload` is validated already. */
-  add(topic: Topic<unknown>, payload: unknown, options: PublishOptions | undefined, cause: Cause | undefined): Promise<void> {
+  add(topic: Topic<unknown>, payload: unknown, options: PublishOptions | undefined, cause: Cause | undefined, trace?: PublishTrace): Promise<void> {
     return new Promise<void>((resolve, reject) => {
-      const length = this.waiting.push({ topic, payload, options, cause, resolve, reject });
+      const length = this.waiting.push({ topic, payload, options, cause, trace, resolve, reject });
       if (length === 1) setImmediate(this.flush);
       else if (length >= maxGathered) this.flush();
     });
@@ -67,27 +72,39 @@ export class PublishGathering {
     const callers: Waiting[] = [];
     for (let i = 0; i < calls.length; i++) {
       const record = made[i]!;
+      const call = calls[i]!;
       if (record instanceof Error) {
-        calls[i]!.reject(record);
+        call.trace?.fail(record);
+        call.reject(record);
       } else {
-        records.push(record);
-        callers.push(calls[i]!);
+        records.push(call.trace ? call.trace.carry(record) : record);
+        callers.push(call);
       }
     }
     if (records.length === 0) return;
     this.send(records).then(
       () => {
-        for (const caller of callers) caller.resolve();
+        for (const caller of callers) succeed(caller);
       },
       (error: unknown) => {
         const stored = PartlyPublishedError.storedIdsOf(error);
         for (let i = 0; i < callers.length; i++) {
-          if (stored?.has(records[i]!.id)) callers[i]!.resolve();
-          else callers[i]!.reject(error);
+          if (stored?.has(records[i]!.id)) succeed(callers[i]!);
+          else fail(callers[i]!, error);
         }
       },
     );
   }
+}
+
+function succeed(call: Waiting): void {
+  call.trace?.end();
+  call.resolve();
+}
+
+function fail(call: Waiting, error: unknown): void {
+  call.trace?.fail(error);
+  call.reject(error);
 }
 
 /** The calls of each topic, topics in the order of their first call. */

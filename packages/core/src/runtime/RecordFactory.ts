@@ -22,17 +22,6 @@ export class RecordFactory {
   constructor(readonly maxMessageBytes: number) {}
 
   /**
-   * Synchronous unless the topic's schema validates asynchronously. Throws HopbusError on bad
-   * input. `timestamp`: the publish time, when the caller read the clock once for many records.
-   */
-  create<T>(topic: Topic<T>, payload: T, options: PublishOptions | undefined, cause: Cause | undefined, timestamp?: number): OutgoingRecord | Promise<OutgoingRecord> {
-    const validated = validatePayload(topic.name, topic.schema, payload);
-    return validated instanceof Promise
-      ? validated.then((value) => this.record(topic, this.encode(topic, value), options, cause, now()))
-      : this.record(topic, this.encode(topic, validated), options, cause, timestamp ?? now());
-  }
-
-  /**
    * The records of many messages of one topic, sharing `timestamp`; the codec encodes them
    * together when it can (Codec.encodeAll). Throws on the first message that is not valid.
    */

@@ -1,13 +1,16 @@
-import { context as otelContext, diag, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context as otelContext, diag, INVALID_SPAN_CONTEXT, isSpanContextValid, propagation, ProxyTracerProvider, ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
 import type { Context, Span, SpanOptions, Tracer } from '@opentelemetry/api';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { HandlerBinding } from '../runtime/HandlerBinding.js';
 import { headerNames } from '../runtime/headerNames.js';
 import type { Delivery, OutgoingRecord } from '../transport/Transport.js';
 import { ChainedContext } from './ChainedContext.js';
-import { errorType } from './errorType.js';
 import { messagingSystem } from './messagingSystem.js';
 import { ProcessTrace } from './ProcessTrace.js';
+import { setPublishAttributes } from './publishSpanAttributes.js';
+import { PublishTrace } from './PublishTrace.js';
+import { recordsWithContext } from './recordsWithContext.js';
+import { endSafely, failSafely } from './spanOutcome.js';
 import { SpanNames } from './SpanNames.js';
 import { tracingAttributes as a } from './tracingAttributes.js';
 import type { ProcessParent, TracingOptions } from './TracingOptions.js';
@@ -89,6 +92,26 @@ export class Tracing {
     );
   }
 
+  /**
+   * Opens the `publish <topic>` PRODUCER span of one publish() call that waits to be sent with
+   * the other calls of its turn (see PublishTrace), in the caller's context. Undefined when there
+   * is no SDK and nothing to carry on. Never throws.
+   */
+  startGathered(topic: string): PublishTrace | undefined {
+    let span: Span | undefined;
+    try {
+      const active = otelContext.active();
+      const parent = active === ROOT_CONTEXT ? ChainedContext.empty : active;
+      span = this.tracer.startSpan(this.publishNames.of(topic), publishOptions, parent);
+      if (!span.isRecording() && parent === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) return undefined;
+      return new PublishTrace(span, trace.setSpan(parent, span), this.system);
+    } catch (error) {
+      warnTracingFailed('opening a publish span', error);
+      if (span !== undefined) endSafely(span);
+      return undefined;
+    }
+  }
+
   /** Opens the `process <topic>` CONSUMER span of a delivery, from the context in its headers. Never throws. */
   startProcess(delivery: Delivery, binding: HandlerBinding): ProcessTrace {
     try {
@@ -134,37 +157,18 @@ export class Tracing {
           : publishOptions;
       span = this.tracer.startSpan(this.publishNames.of(first.topic), options, parent);
       if (span.isRecording()) {
-        this.setPublishAttributes(span, records, first);
+        setPublishAttributes(span, this.system, records, first);
       } else if (parent === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) {
         return undefined; // no SDK and nothing to carry on
       }
       const carrier: Record<string, string> = {};
       propagation.inject(trace.setSpan(parent, span), carrier);
-      return { span, records: withContext(records, carrier, propagation.fields()) };
+      return { span, records: recordsWithContext(records, carrier, propagation.fields()) };
     } catch (error) {
       warnTracingFailed('opening a publish span', error);
       if (span !== undefined) endSafely(span);
       return undefined;
     }
-  }
-
-  /** One `setAttribute` each rather than an attributes object: nothing to allocate that the span copies and drops. */
-  private setPublishAttributes(span: Span, records: readonly OutgoingRecord[], first: OutgoingRecord): void {
-    span.setAttribute(a.system, this.system);
-    span.setAttribute(a.destination, first.topic);
-    span.setAttribute(a.operationType, 'publish');
-    span.setAttribute(a.operationName, 'send');
-    if (records.length > 1) {
-      span.setAttribute(a.batchCount, records.length);
-    } else {
-      span.setAttribute(a.messageId, first.id);
-      span.setAttribute(a.bodySize, first.data.byteLength);
-      if (first.key !== undefined) span.setAttribute(a.key, first.key);
-    }
-    const correlation = first.headers[headerNames.correlationId];
-    if (correlation !== undefined) span.setAttribute(a.conversationId, correlation);
-    const originalTopic = first.headers[headerNames.originalTopic];
-    if (originalTopic !== undefined) span.setAttribute(a.originalTopic, originalTopic);
   }
 
   private setProcessAttributes(span: Span, delivery: Delivery, binding: HandlerBinding): void {
@@ -183,65 +187,4 @@ export class Tracing {
     if (delivery.key !== undefined) span.setAttribute(a.key, delivery.key);
     span.setAttribute(a.conversationId, delivery.headers[headerNames.correlationId] ?? delivery.id);
   }
-}
-
-/**
- * The records with the publish's context in their headers. A header the propagator writes
- * (`fields`, in any case) that a record already carried is dropped first: an older context (of
- * a forwarded message, of a dead letter) never survives beside the new one, whole or in part
- * (its `tracestate` or `baggage` when the new context has none). The records themselves when
- * the propagator wrote nothing. The carrier is frozen and shared by every record that has no
- * other headers, as RecordFactory shares its empty headers.
- */
-function withContext(records: readonly OutgoingRecord[], carrier: Record<string, string>, fields: readonly string[]): readonly OutgoingRecord[] {
-  if (!hasKeys(carrier)) return records;
-  const shared = Object.freeze(carrier);
-  const propagated = propagatedNames(fields);
-  return records.map((record) => ({ ...record, headers: hasKeys(record.headers) ? { ...withoutNames(record.headers, propagated), ...shared } : shared }));
-}
-
-let lastFields: readonly string[] | undefined;
-let lastNames: ReadonlySet<string> = new Set();
-
-/** The fields in lower case; the global propagator returns the same array each time, so the set is made once. */
-function propagatedNames(fields: readonly string[]): ReadonlySet<string> {
-  if (fields !== lastFields) {
-    lastNames = new Set(fields.map((field) => field.toLowerCase()));
-    lastFields = fields;
-  }
-  return lastNames;
-}
-
-/** `headers` without the names in `names` (compared in lower case); `headers` itself when it has none of them. */
-function withoutNames(headers: Readonly<Record<string, string>>, names: ReadonlySet<string>): Readonly<Record<string, string>> {
-  for (const name in headers) {
-    if (names.has(name.toLowerCase())) return Object.fromEntries(Object.entries(headers).filter(([other]) => !names.has(other.toLowerCase())));
-  }
-  return headers;
-}
-
-function hasKeys(object: Readonly<Record<string, string>>): boolean {
-  for (const _name in object) return true;
-  return false;
-}
-
-function endSafely(span: Span): void {
-  try {
-    span.end();
-  } catch (error) {
-    warnTracingFailed('ending a publish span', error);
-  }
-}
-
-function failSafely(span: Span, error: unknown): void {
-  try {
-    if (span.isRecording()) {
-      span.recordException(error instanceof Error ? error : String(error));
-      span.setAttribute(a.errorType, errorType(error));
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
-    }
-  } catch (failure) {
-    warnTracingFailed('recording a publish failure', failure);
-  }
-  endSafely(span);
 }

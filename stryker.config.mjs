@@ -30,6 +30,10 @@ const areas = {
       'packages/core/src/pull/**/*.ts',
       'packages/core/src/topic/**/*.ts',
       'packages/core/src/tracing/Tracing.ts',
+      'packages/core/src/tracing/PublishTrace.ts',
+      'packages/core/src/tracing/publishSpanAttributes.ts',
+      'packages/core/src/tracing/recordsWithContext.ts',
+      'packages/core/src/tracing/spanOutcome.ts',
     ],
     // tracing.flow.test.ts is left out: it starts a nats-server and runs the shop example's flow.
     tests: ['packages/core/test/**/*.test.ts'],
@@ -68,6 +72,7 @@ const areas = {
       'packages/log/test/dirLock.test.ts',
       'packages/log/test/dirLockRules.test.ts',
       'packages/log/test/LogGroup.test.ts',
+      'packages/log/test/LogPartition.test.ts',
       'packages/log/test/CrashLoopGuard.test.ts',
       'packages/log/test/Segment.test.ts',
       'packages/log/test/groupPositions.test.ts',

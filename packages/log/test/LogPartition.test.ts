@@ -54,6 +54,13 @@ describe('LogPartition', () => {
     return partition;
   }
 
+  /** Closes what is open and moves to a new, empty folder: a second set-up in one test. */
+  async function freshDir(): Promise<void> {
+    await Promise.all(open.splice(0).map((p) => p.close()));
+    remove();
+    ({ dir, remove } = tempDir('partition'));
+  }
+
   /** Appends `count` records, one append (one batch) each. */
   async function appendEach(partition: LogPartition, from: number, count: number, options: { timestamp?: number; bytes?: number } = {}): Promise<void> {
     for (let n = from; n < from + count; n++) await partition.append(records(n, 1, options));
@@ -154,6 +161,23 @@ describe('LogPartition', () => {
       expect((await readAll(p, 0, 1)).offsets).toEqual([0]);
     });
 
+    it('refuses a batch whose length runs past the end of the segment', async () => {
+      const p = await openPartition({ tailCacheBytes: 0 });
+      await appendEach(p, 0, 2);
+      const log = join(dir, '0', readdirSync(join(dir, '0')).find((n) => n.endsWith('.log'))!);
+      const bytes = readFileSync(log);
+      bytes.writeUInt32LE(1 << 20, 0); // the first batch's length field: far past the 238 bytes of the segment
+      writeFileSync(log, bytes);
+      const error = await readAll(p, 0, 10).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(CorruptLogError);
+      expect((error as Error).message).toMatch(/at byte 0: /);
+    });
+
+    it('reads nothing, and says where the log starts, from a partition with no segments (a read-only open of a missing folder)', async () => {
+      const p = await openPartition({}, undefined, true);
+      expect(await readAll(p, 5, 1024)).toEqual({ next: 5, position: -1, offsets: [] });
+    });
+
     it('finds the first offset at or after a timestamp, endOffset when none is', async () => {
       const p = await openPartition({ segmentBytes: 600 });
       for (let n = 0; n < 30; n++) await p.append(records(n, 1, { timestamp: 1000 + n * 10 }));
@@ -186,6 +210,37 @@ describe('LogPartition', () => {
       expect(batches).toEqual([[0, 1], [2, 3], [4, 5], [6], [7]]);
     });
 
+    it('puts a first record bigger than maxBatchBytes in a batch of its own, with no empty batch before it', async () => {
+      const p = await openPartition({ maxBatchBytes: 1000, tailCacheBytes: 0 });
+      await p.append([...records(0, 1, { bytes: 3000 }), ...records(1, 2, { bytes: 10 })]);
+      const first = await readAll(p, 0, 1);
+      expect(first.offsets).toEqual([0]);
+      expect(first.position).toBeGreaterThan(3000);
+      expect((await readAll(p, 1, 1, first.position)).offsets).toEqual([1, 2]);
+    });
+
+    it('fills a segment to exactly segmentBytes before it starts the next, and writes a first batch bigger than a segment into an empty one', async () => {
+      const p = await openPartition({ segmentBytes: 238 }); // two single-record batches of 119 bytes
+      await appendEach(p, 0, 2);
+      expect([p.segmentCount, p.bytes]).toEqual([1, 238]);
+      await appendEach(p, 2, 1);
+      expect(p.segmentCount).toBe(2);
+      await freshDir();
+      const small = await openPartition({ segmentBytes: 100 });
+      await appendEach(small, 0, 1);
+      expect(small.segmentCount).toBe(1); // not a new, empty segment first
+      await appendEach(small, 1, 1);
+      expect(small.segmentCount).toBe(2);
+    });
+
+    it('adds an index entry each time indexIntervalBytes have been written since the last one', async () => {
+      const p = await openPartition({ indexIntervalBytes: 238 }); // batches of 119 bytes: an entry every second batch
+      await appendEach(p, 0, 9);
+      await p.close();
+      const index = readdirSync(join(dir, '0')).find((n) => n.endsWith('.index'))!;
+      expect(statSync(join(dir, '0', index)).size / 8).toBe(4); // 8 bytes each, at 238, 476, 714, 952
+    });
+
     it('shares one write among the appends of one turn, and tells its listeners once it is written', async () => {
       const p = await openPartition();
       let told = 0;
@@ -206,13 +261,8 @@ describe('LogPartition', () => {
       await p.append(records(2, 1, { bytes: 400 }));
       expect(p.segmentCount).toBe(2);
 
-      const aged = await (async () => {
-        await p.close();
-        open.length = 0;
-        remove();
-        ({ dir, remove } = tempDir('partition'));
-        return openPartition({ segmentMs: 1 });
-      })();
+      await freshDir();
+      const aged = await openPartition({ segmentMs: 1 });
       await aged.append(records(0, 1));
       const before = Date.now();
       while (Date.now() - before < 3) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -225,11 +275,10 @@ describe('LogPartition', () => {
       await appendEach(p, 0, 20);
       await p.close();
       const index = readdirSync(join(dir, '0')).find((n) => n.endsWith('.index'))!;
-      const entries = statSync(join(dir, '0', index)).size / 16;
+      const entries = statSync(join(dir, '0', index)).size / 8; // 8 bytes an entry
       expect(entries).toBeGreaterThan(3);
 
-      remove();
-      ({ dir, remove } = tempDir('partition'));
+      await freshDir();
       const sparse = await openPartition({ indexIntervalBytes: 1 << 20 });
       await appendEach(sparse, 0, 20);
       await sparse.close();
@@ -348,8 +397,7 @@ describe('LogPartition', () => {
       expect(existsSync(join(folder, 'x.tmp'))).toBe(true);
       await readOnly.close();
       open.length = 0;
-      remove();
-      ({ dir, remove } = tempDir('partition'));
+      await freshDir();
       const missing = await openPartition({}, undefined, true);
       expect([missing.segmentCount, missing.endOffset]).toEqual([0, 0]);
       expect(existsSync(join(dir, '0'))).toBe(false);
@@ -371,8 +419,7 @@ describe('LogPartition', () => {
       open.length = 0;
       const longer = readFileSync(logOf(5));
       // The same records in segments [0, 5), [5, 10), [10, 14); then [5, 10) is replaced by [5, 12).
-      remove();
-      ({ dir, remove } = tempDir('partition'));
+      await freshDir();
       p = await openPartition({ segmentBytes: 600 });
       await appendEach(p, 0, 14);
       await p.close();

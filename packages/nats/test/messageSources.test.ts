@@ -106,16 +106,28 @@ describe('coreSource, on a real nats-server', () => {
     await nc.flush();
     nc.publish('core.stop', encoder.encode('x'));
     await waitUntil('the message pushed', () => sink.pushed.length === 1);
+    const subjects = async (): Promise<string[]> => {
+      await nc.flush();
+      const connz = (await fetch(`http://127.0.0.1:${server.httpPort}/connz?subs=1`).then((r) => r.json())) as { connections: { subscriptions_list?: string[] }[] };
+      return connz.connections.flatMap((c) => c.subscriptions_list ?? []);
+    };
+    expect(await subjects()).toContain('core.stop');
     source.settle(sink.pushed[0]!, 'nack', 20);
     source.stop();
     source.stop();
     expect(sink.ends).toEqual([undefined]);
+    expect(await subjects()).not.toContain('core.stop'); // unsubscribed on the server too
     nc.publish('core.stop', encoder.encode('y'));
     await nc.flush();
     await new Promise((resolve) => setTimeout(resolve, 60)); // a later timer than the nack's: that one has fired by then, and pushed nothing
     expect(sink.pushed).toHaveLength(1);
     await expect(source.release([sink.pushed[0]!])).resolves.toBeUndefined();
     expect(sink.ends).toEqual([undefined]);
+  });
+
+  it('can be stopped before it was started', () => {
+    const source = coreSource(nc, 'core.never', 'g');
+    expect(() => source.stop()).not.toThrow();
   });
 
   it('ends its sink when the connection closes, and with the error when the server refuses the subscription', async () => {
@@ -127,6 +139,7 @@ describe('coreSource, on a real nats-server', () => {
     refused.start(refusedSink);
     await waitUntil('the refused subscription ended', () => refusedSink.ends.length === 1);
     expect(refusedSink.ends[0]).toBeInstanceOf(Error);
+    expect(refusedSink.pushed).toEqual([]);
     expect(String(refusedSink.ends[0])).toMatch(/permission/i);
     expect(closingSink.ends).toEqual([]);
     await nc.close();

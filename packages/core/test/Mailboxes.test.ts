@@ -116,6 +116,18 @@ describe('Mailboxes', () => {
     expect(seen).toEqual(['first', 'second', 'third']);
   });
 
+  it('does not call itself idle while another worker still runs', async () => {
+    const { boxes, finish } = harness(2);
+    boxes.push(undefined, job('x'));
+    boxes.push(undefined, job('y'));
+    let idle = false;
+    void boxes.idle().then(() => (idle = true));
+    await finish('x');
+    expect(idle).toBe(false);
+    await finish('y');
+    expect(idle).toBe(true);
+  });
+
   it('lists what it holds: queued items and every keyed one, the running heads of mailboxes included, not running keyless ones', () => {
     const { boxes } = harness(2);
     boxes.push(undefined, job('x1')); // runs
@@ -125,7 +137,7 @@ describe('Mailboxes', () => {
     boxes.push('b', job('b1'));
     const held: string[] = [];
     boxes.forEachHeld((j) => held.push(j.name));
-    expect(held.sort()).toEqual(['a1', 'a2', 'b1', 'x2']);
+    expect(held.sort()).toStrictEqual(['a1', 'a2', 'b1', 'x2']);
   });
 
   it('gives back what has not started, in arrival order, keeping the running ones, and tells idle waiters once nothing is left', async () => {
@@ -175,7 +187,7 @@ describe('Mailboxes', () => {
     expect(started.at(-1)).toBe('slow');
     const held: string[] = [];
     boxes.forEachHeld((j) => held.push(j.name));
-    expect(held).toEqual(['tail1', 'tail2']);
+    expect(held).toStrictEqual(['tail1', 'tail2']);
     expect(boxes.takeQueued().map((j) => j.name)).toEqual(['tail1', 'tail2']);
     await finish('slow');
     expect(boxes.size).toBe(0);

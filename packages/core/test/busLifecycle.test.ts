@@ -1,5 +1,5 @@
-import { Actor, createBus, HopbusError, MemoryTransport, Subscribe, topic } from '@hopbus/core';
-import type { Logger, OutgoingRecord, Transport } from '@hopbus/core';
+import { Actor, createBus, HopbusError, MemoryTransport, Publishes, Subscribe, topic } from '@hopbus/core';
+import type { Logger, MessageContext, OutgoingRecord, Publisher, Transport } from '@hopbus/core';
 
 // A bus's life on its own: start once, connect lazily and again after a failed connect, stop once,
 // refuse publishes after it, and stop on SIGINT/SIGTERM.
@@ -36,10 +36,19 @@ class CountingTransport extends MemoryTransport {
   }
 }
 
-function recordingLogger(): Logger & { lines: string[] } {
+function recordingLogger(): Logger & { lines: string[]; fields: unknown[] } {
   const lines: string[] = [];
-  const at = (level: string) => (message: string) => void lines.push(`${level} ${message}`);
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+  const fields: unknown[] = [];
+  const at = (level: string) => (message: string, given?: unknown) => {
+    lines.push(`${level} ${message}`);
+    fields.push(given);
+  };
+  return { lines, fields, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Waits, a turn of the event loop at a time, until `check` holds (a test's timeout ends it otherwise). */
+async function waitUntilTrue(check: () => boolean): Promise<void> {
+  while (!check()) await new Promise((resolve) => setTimeout(resolve, 1));
 }
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
@@ -111,6 +120,72 @@ describe('a bus\'s life', () => {
     await bus.stop();
   });
 
+  it('says what it is doing when started while starting or stopping', async () => {
+    const bus = await createBus({ transport: new CountingTransport(), services: [Listener], logger: recordingLogger() });
+    const starting = bus.start();
+    expect(((await rejection(bus.start())) as Error).message).toBe('The bus was already starting: create a new bus to start again.');
+    await starting;
+    const stopping = bus.stop();
+    expect(((await rejection(bus.start())) as Error).message).toBe('The bus was already stopping: create a new bus to start again.');
+    await stopping;
+  });
+
+  it('keeps the process alive from start to stop while it has subscriptions, and not without any', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const listening = await createBus({ transport: new CountingTransport(), services: [Listener], logger: recordingLogger() });
+    await listening.start();
+    expect(timers()).toBe(before + 1);
+    await listening.stop();
+    expect(timers()).toBe(before);
+    const publishing = await createBus({ transport: new CountingTransport(), logger: recordingLogger() });
+    await publishing.start();
+    expect(timers()).toBe(before);
+    await publishing.stop();
+  });
+
+  it('waits for running handlers when it stops, and fires their signal at the timeout it was given', async () => {
+    const Jobs = topic<{ n: number }>('life.jobs');
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const signals: AbortSignal[] = [];
+    @Actor('slow')
+    class Slow {
+      @Subscribe(Jobs)
+      async run(_job: { n: number }, ctx: MessageContext): Promise<void> {
+        signals.push(ctx.signal);
+        await gate;
+      }
+    }
+    const bus = await createBus({ transport: new CountingTransport(), services: [Slow], logger: recordingLogger() });
+    await bus.start();
+    await bus.publish(Jobs, { n: 1 });
+    await waitUntilTrue(() => signals.length === 1);
+    let stopped = false;
+    const stopping = bus.stop({ timeoutMs: 30 }).then(() => (stopped = true));
+    for (let turn = 0; turn < 20; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false); // the handler still runs
+    await waitUntilTrue(() => signals[0]!.aborted);
+    expect((signals[0]!.reason as Error).message).toBe('The bus stopped and the drain timeout of 30 ms passed.'); // the timeout given, not the 10 s default
+    release();
+    await stopping;
+  });
+
+  it('gives services publishers that name their topic and publish batches', async () => {
+    @Actor('batcher')
+    class Batcher {
+      @Publishes(Events) readonly events!: Publisher<{ n: number }>;
+    }
+    const transport = new CountingTransport();
+    const bus = await createBus({ transport, services: [Batcher], logger: recordingLogger() });
+    await bus.start();
+    const batcher = bus.container.get(Batcher);
+    expect(batcher.events.topic).toBe('life.events');
+    await batcher.events.publishBatch([{ payload: { n: 1 } }, { payload: { n: 2 } }]);
+    expect(transport.sent).toHaveLength(2);
+    await bus.stop();
+  });
+
   describe('stopOnSignals', () => {
     let exits: (number | undefined)[];
     let exitSpy: jest.SpyInstance;
@@ -164,6 +239,7 @@ describe('a bus\'s life', () => {
         await rejection(bus.stop());
         await new Promise((resolve) => setImmediate(resolve));
         expect(logger.lines).toContain('error Stopping failed.');
+        expect(logger.fields.at(-1)).toEqual({ error: 'disk gone' });
         expect(exits).toEqual(exit ? [1] : []);
         exits.length = 0;
         remove();

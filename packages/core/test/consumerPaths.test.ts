@@ -1,0 +1,193 @@
+import { Actor, createBus, MemoryTransport, Subscribe, topic } from '@hopbus/core';
+import type { Delivery, Logger, OutgoingRecord, Subscription, SubscribeOptions, Transport } from '@hopbus/core';
+import { waitFor } from './waitFor.js';
+
+// The consumer's paths around a handler, each with a delivery the test makes: one delivered too
+// often, a key function that throws, a dead letter that cannot be published, and what it logs
+// while retrying and when it gives up.
+
+const encoder = new TextEncoder();
+
+/** A delivery that records how it was settled. */
+function deliveryOf(n: number, deliveryCount = 1, key?: string): Delivery & { settled: string[] } {
+  const settled: string[] = [];
+  return {
+    settled,
+    id: `id-${n}`,
+    topic: 'paths.jobs',
+    key,
+    headers: {},
+    data: encoder.encode(JSON.stringify({ n })),
+    timestamp: 1,
+    partition: 0,
+    offset: n,
+    deliveryCount,
+    ack: () => void settled.push('ack'),
+    nack: (delayMs = 0) => void settled.push(`nack ${delayMs}`),
+    term: () => void settled.push('term'),
+    working: () => undefined,
+  };
+}
+
+/** A transport whose subscription hands out `deliveries`, then waits until drained; publishes go to `published` (or fail with `failPublish`). */
+function scripted(deliveries: Delivery[], failPublish?: Error): { transport: Transport; published: OutgoingRecord[]; options: SubscribeOptions[] } {
+  const memory = new MemoryTransport();
+  const published: OutgoingRecord[] = [];
+  const options: SubscribeOptions[] = [];
+  const subscribe = async (_topic: string, given: SubscribeOptions): Promise<Subscription> => {
+    options.push(given);
+    let finish!: () => void;
+    const closed = new Promise<void>((resolve) => (finish = resolve));
+    const queue = [...deliveries];
+    return {
+      closed,
+      drain: async () => finish(),
+      [Symbol.asyncIterator]: (): AsyncIterator<Delivery> => ({
+        next: async () => {
+          const next = queue.shift();
+          if (next) return { done: false, value: next };
+          await closed;
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+  };
+  const transport: Transport = {
+    kind: 'scripted',
+    features: memory.features,
+    connect: () => memory.connect(),
+    publish: async (records) => {
+      if (failPublish) throw failPublish;
+      published.push(...records);
+    },
+    subscribe,
+    close: () => memory.close(),
+  };
+  return { transport, published, options };
+}
+
+function recordingLogger(): Logger & { lines: { level: string; message: string; fields: unknown }[] } {
+  const lines: { level: string; message: string; fields: unknown }[] = [];
+  const at = (level: string) => (message: string, fields?: unknown) => void lines.push({ level, message, fields });
+  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+const Jobs = topic<{ n: number }>('paths.jobs');
+
+describe('the consumer around a handler', () => {
+  it('dead-letters a message delivered more than maxDeliveries times without calling the handler', async () => {
+    const called: number[] = [];
+    @Actor('paths-a')
+    class Worker {
+      @Subscribe(Jobs, { maxDeliveries: 2 })
+      run(job: { n: number }): void {
+        called.push(job.n);
+      }
+    }
+    const again = deliveryOf(1, 3);
+    const fine = deliveryOf(2, 2);
+    const { transport, published } = scripted([again, fine]);
+    const bus = await createBus({ transport, services: [Worker], logger: recordingLogger() });
+    await bus.start();
+    await waitFor('both settled', () => again.settled.length > 0 && fine.settled.length > 0);
+    expect(again.settled).toEqual(['term']);
+    expect(fine.settled).toEqual(['ack']);
+    expect(called).toEqual([2]);
+    expect(published.map((r) => [r.topic, r.headers['hopbus-error-code'], r.headers['hopbus-attempts']])).toEqual([['paths.jobs.dlq', 'max_deliveries', '0']]);
+    expect(published[0]!.headers['hopbus-error']).toBe(
+      'The message was delivered 3 times without being settled (over maxDeliveries 2): its handler may crash the process, or the consumer kept stopping with it.',
+    );
+    await bus.stop();
+  });
+
+  it('dead-letters a message whose key function throws, and the handler never sees it', async () => {
+    const called: number[] = [];
+    @Actor('paths-b')
+    class Keyed {
+      @Subscribe(Jobs, {
+        key: (job) => {
+          if (job.n === 1) throw new Error('no key for 1');
+          return `k${job.n}`;
+        },
+      })
+      run(job: { n: number }): void {
+        called.push(job.n);
+      }
+    }
+    const bad = deliveryOf(1);
+    const good = deliveryOf(2);
+    const { transport, published } = scripted([bad, good]);
+    const bus = await createBus({ transport, services: [Keyed], logger: recordingLogger() });
+    await bus.start();
+    await waitFor('both settled', () => bad.settled.length > 0 && good.settled.length > 0);
+    expect([bad.settled, good.settled, called]).toEqual([['term'], ['ack'], [2]]);
+    expect(published.map((r) => [r.headers['hopbus-error'], r.headers['hopbus-error-code']])).toEqual([['no key for 1', 'handler']]);
+    await bus.stop();
+  });
+
+  it('says each retry and the giving up, then publishes the dead letter and terms the message', async () => {
+    @Actor('paths-c')
+    class Failing {
+      @Subscribe(Jobs, { retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } })
+      run(): void {
+        throw new Error('always');
+      }
+    }
+    const job = deliveryOf(7);
+    const logger = recordingLogger();
+    const { transport, published } = scripted([job]);
+    const bus = await createBus({ transport, services: [Failing], logger });
+    await bus.start();
+    await waitFor('the message settled', () => job.settled.length > 0);
+    expect(job.settled).toEqual(['term']);
+    const warnings = logger.lines.filter((line) => line.level === 'warn');
+    expect(warnings.map((w) => w.message.replace(/retrying in \d+ ms/, 'retrying in N ms'))).toEqual([
+      'paths-c.run (paths.jobs) failed on attempt 1 of 3; retrying in N ms.',
+      'paths-c.run (paths.jobs) failed on attempt 2 of 3; retrying in N ms.',
+      'paths-c.run (paths.jobs) gave up on a message; it is in paths.jobs.dlq.',
+    ]);
+    expect(warnings[0]!.fields).toEqual({ id: 'id-7', error: 'always' });
+    expect(warnings[2]!.fields).toEqual({ id: 'id-7', attempts: 3, error: 'always' });
+    expect(published.map((r) => r.headers['hopbus-attempts'])).toEqual(['3']);
+    await bus.stop();
+  });
+
+  it('hands a message back after the longest retry delay when its dead letter cannot be published, and says so', async () => {
+    @Actor('paths-d')
+    class Failing {
+      @Subscribe(Jobs, { retry: { attempts: 1, maxDelayMs: 1234 } })
+      run(): void {
+        throw new Error('bad job');
+      }
+    }
+    const job = deliveryOf(9);
+    const logger = recordingLogger();
+    const { transport } = scripted([job], new Error('dead letters down'));
+    const bus = await createBus({ transport, services: [Failing], logger });
+    await bus.start();
+    await waitFor('the message settled', () => job.settled.length > 0);
+    expect(job.settled).toEqual(['nack 1234']);
+    expect(logger.lines.filter((line) => line.level === 'error')).toEqual([
+      {
+        level: 'error',
+        message: 'paths-d.run (paths.jobs) could not dead-letter a message to paths.jobs.dlq; it will be delivered again.',
+        fields: { id: 'id-9', error: 'dead letters down' },
+      },
+    ]);
+    await bus.stop();
+  });
+
+  it('subscribes with the handler\'s group, start, pull window, ack timeout and the topic\'s durability', async () => {
+    const Quiet = topic<{ n: number }>('paths.quiet', { durable: false });
+    @Actor('paths-e')
+    class Options {
+      @Subscribe(Quiet, { group: 'g-e', start: 'latest', maxInFlight: 7, ackTimeoutMs: 4321 })
+      run(): void {}
+    }
+    const { transport, options } = scripted([]);
+    const bus = await createBus({ transport, services: [Options], logger: recordingLogger() });
+    await bus.start();
+    expect(options).toEqual([{ group: 'g-e', start: 'latest', maxInFlight: 7, ackTimeoutMs: 4321, durable: false }]);
+    await bus.stop();
+  });
+});

@@ -80,6 +80,30 @@ describe('a subscription that fails', () => {
     }
   });
 
+  it('says nothing of an iteration that throws once the bus is stopping', async () => {
+    const logger = recordingLogger();
+    let drained = false;
+    let wake!: () => void;
+    const subscription: Subscription = {
+      closed: new Promise(() => undefined),
+      drain: async () => {
+        drained = true;
+        wake();
+      },
+      [Symbol.asyncIterator]: (): AsyncIterator<Delivery> => ({
+        next: async () => {
+          await new Promise<void>((resolve) => (wake = resolve));
+          if (drained) throw new Error('closed under it');
+          return { done: true, value: undefined };
+        },
+      }),
+    };
+    const bus = await createBus({ transport: transportWith(subscription), services: [Watcher], logger });
+    await bus.start();
+    await bus.stop();
+    expect(logger.errors).toEqual([]);
+  });
+
   it('says nothing when the subscription ends without an error', async () => {
     const logger = recordingLogger();
     const subscription = endingSubscription({});

@@ -128,9 +128,11 @@ describe('the consumer around a handler', () => {
   it('says each retry and the giving up, then publishes the dead letter and terms the message', async () => {
     @Actor('paths-c')
     class Failing {
+      calls = 0;
       @Subscribe(Jobs, { retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } })
       run(): void {
-        throw new Error('always');
+        this.calls++;
+        throw new Error(`attempt ${this.calls}`);
       }
     }
     const job = deliveryOf(7);
@@ -146,9 +148,11 @@ describe('the consumer around a handler', () => {
       'paths-c.run (paths.jobs) failed on attempt 2 of 3; retrying in N ms.',
       'paths-c.run (paths.jobs) gave up on a message; it is in paths.jobs.dlq.',
     ]);
-    expect(warnings[0]!.fields).toEqual({ id: 'id-7', error: 'always' });
-    expect(warnings[2]!.fields).toEqual({ id: 'id-7', attempts: 3, error: 'always' });
-    expect(published.map((r) => r.headers['hopbus-attempts'])).toEqual(['3']);
+    expect(warnings[0]!.fields).toEqual({ id: 'id-7', error: 'attempt 1' });
+    expect(warnings[1]!.fields).toEqual({ id: 'id-7', error: 'attempt 2' });
+    // The dead letter and the last word carry the last failure, not the first.
+    expect(warnings[2]!.fields).toEqual({ id: 'id-7', attempts: 3, error: 'attempt 3' });
+    expect(published.map((r) => [r.headers['hopbus-attempts'], r.headers['hopbus-error']])).toEqual([['3', 'attempt 3']]);
     await bus.stop();
   });
 
@@ -175,6 +179,54 @@ describe('the consumer around a handler', () => {
       },
     ]);
     await bus.stop();
+  });
+
+  it('dead-letters a payload that does not decode, saying why', async () => {
+    @Actor('paths-f')
+    class Reader {
+      @Subscribe(Jobs)
+      run(): void {}
+    }
+    const broken = { ...deliveryOf(3), data: encoder.encode('{not json') };
+    const { transport, published } = scripted([broken]);
+    const bus = await createBus({ transport, services: [Reader], logger: recordingLogger() });
+    await bus.start();
+    await waitFor('the message settled', () => broken.settled.length > 0);
+    expect(broken.settled).toEqual(['term']);
+    expect(published[0]!.headers['hopbus-error-code']).toBe('decode');
+    expect(published[0]!.headers['hopbus-error']).toMatch(/^The payload could not be decoded: .*JSON/);
+    await bus.stop();
+  });
+
+  it('hands back at the drain timeout what a handler never finishes, saying how many, and says nothing when handlers finish in time', async () => {
+    @Actor('paths-g')
+    class Stuck {
+      @Subscribe(Jobs)
+      async run(job: { n: number }): Promise<void> {
+        if (job.n === 1) await new Promise(() => undefined); // never ends, ignores its signal
+      }
+    }
+    const stuck = deliveryOf(1);
+    const logger = recordingLogger();
+    const { transport } = scripted([stuck]);
+    const bus = await createBus({ transport, services: [Stuck], logger });
+    await bus.start();
+    await new Promise((resolve) => setImmediate(resolve));
+    await bus.stop({ timeoutMs: 10 });
+    expect(stuck.settled).toEqual(['nack 0']);
+    expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([
+      { level: 'warn', message: 'paths-g.run (paths.jobs) did not finish within the drain timeout; its messages will be delivered again.', fields: { unfinished: 1 } },
+    ]);
+
+    const quick = deliveryOf(2);
+    const calm = recordingLogger();
+    const second = scripted([quick]);
+    const other = await createBus({ transport: second.transport, services: [Stuck], logger: calm });
+    await other.start();
+    await waitFor('the message handled', () => quick.settled.length > 0);
+    await other.stop({ timeoutMs: 10_000 });
+    expect(quick.settled).toEqual(['ack']);
+    expect(calm.lines.filter((line) => line.level === 'warn')).toEqual([]);
   });
 
   it('subscribes with the handler\'s group, start, pull window, ack timeout and the topic\'s durability', async () => {

@@ -167,6 +167,7 @@ describe('a bus\'s life', () => {
     expect(stopped).toBe(false); // the handler still runs
     await waitUntilTrue(() => signals[0]!.aborted);
     expect((signals[0]!.reason as Error).message).toBe('The bus stopped and the drain timeout of 30 ms passed.'); // the timeout given, not the 10 s default
+    expect(HopbusError.hasCode(signals[0]!.reason, 'handler')).toBe(true);
     release();
     await stopping;
   });

@@ -59,7 +59,7 @@ describe('a subscription that fails', () => {
     const bus = await createBus({ transport: transportWith(endingSubscription({ closedWith: new CorruptError('/data/t/0/0.log', 4096) })), services: [Watcher], logger });
     await bus.start();
     await waitFor('the failure logged', () => logger.errors.length > 0);
-    expect(logger.errors).toEqual([
+    expect(logger.errors).toStrictEqual([
       { message: said, fields: { error: 'The log file /data/t/0/0.log is corrupt at byte 4096: bad CRC.', code: 'corrupt_log', file: '/data/t/0/0.log', position: 4096 } },
     ]);
     await bus.stop();
@@ -75,7 +75,7 @@ describe('a subscription that fails', () => {
       const bus = await createBus({ transport: transportWith(endingSubscription({ throws: thrown })), services: [Watcher], logger });
       await bus.start();
       await waitFor('the failure logged', () => logger.errors.length > 0);
-      expect(logger.errors).toEqual([{ message: said, fields }]);
+      expect(logger.errors).toStrictEqual([{ message: said, fields }]);
       await bus.stop();
     }
   });
@@ -101,7 +101,7 @@ describe('a subscription that fails', () => {
     const bus = await createBus({ transport: transportWith(subscription), services: [Watcher], logger });
     await bus.start();
     await bus.stop();
-    expect(logger.errors).toEqual([]);
+    expect(logger.errors).toStrictEqual([]);
   });
 
   it('says nothing when the subscription ends without an error', async () => {
@@ -111,6 +111,6 @@ describe('a subscription that fails', () => {
     await bus.start();
     await subscription.closed;
     await bus.stop();
-    expect(logger.errors).toEqual([]);
+    expect(logger.errors).toStrictEqual([]);
   });
 });

@@ -344,10 +344,11 @@ export class LogPartition {
 
   /**
    * Reads records from `offset` on, about `maxBytes` of log (at least one whole batch), into
-   * `out`: the first is the record at `offset`, or the first the log holds after it. Resolves to the offset after the last batch read, which is where the next read goes;
-   * offsets removed by retention or a repair are skipped. `position` is the hint a previous
-   * read returned (the byte position of the batch holding `offset`), saving an index lookup.
-   * Checks every CRC: invalid bytes reject with CorruptLogError, never skipped.
+   * `out`: the first is the record at `offset`, or the first the log holds after it. Resolves to
+   * the offset after the last batch read, which is where the next read goes; offsets removed by
+   * retention or a repair are skipped. `position` is the hint a previous read returned (the byte
+   * position of the batch holding `offset`), saving an index lookup. Checks every CRC: invalid
+   * bytes reject with CorruptLogError, never skipped.
    */
   async read(offset: number, maxBytes: number, out: StoredRecord[], position?: number): Promise<{ next: number; position: number }> {
     let segment = this.segmentFor(offset);

@@ -25,7 +25,7 @@ export class PublishTrace {
   /** `record` with the span's attributes set from it and the span's context in its headers; `record` itself when that fails. */
   carry(record: OutgoingRecord): OutgoingRecord {
     try {
-      if (this.span.isRecording()) setPublishAttributes(this.span, this.system, [record], record);
+      if (this.span.isRecording()) setPublishAttributes(this.span, this.system, record, 1);
       const carrier: Record<string, string> = {};
       propagation.inject(this.context, carrier);
       return recordWithContext(record, carrier, propagation.fields());

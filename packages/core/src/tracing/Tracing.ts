@@ -42,6 +42,12 @@ function tracingIsOff(): boolean {
 const publishOptions: SpanOptions = Object.freeze({ kind: SpanKind.PRODUCER });
 const processOptions: SpanOptions = Object.freeze({ kind: SpanKind.CONSUMER });
 
+/** A publish span just started, and the context it was started in. */
+interface OpenedPublish {
+  readonly span: Span;
+  readonly parent: Context;
+}
+
 interface StartedPublish {
   readonly span: Span;
   readonly records: readonly OutgoingRecord[];
@@ -98,16 +104,13 @@ export class Tracing {
    * is no SDK and nothing to carry on. Never throws.
    */
   startGathered(topic: string): PublishTrace | undefined {
-    let span: Span | undefined;
+    let opened: OpenedPublish | undefined;
     try {
-      const active = otelContext.active();
-      const parent = active === ROOT_CONTEXT ? ChainedContext.empty : active;
-      span = this.tracer.startSpan(this.publishNames.of(topic), publishOptions, parent);
-      if (!span.isRecording() && parent === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) return undefined;
-      return new PublishTrace(span, trace.setSpan(parent, span), this.system);
+      opened = this.openPublish(topic, publishOptions, otelContext.active());
+      return opened && new PublishTrace(opened.span, trace.setSpan(opened.parent, opened.span), this.system);
     } catch (error) {
       warnTracingFailed('opening a publish span', error);
-      if (span !== undefined) endSafely(span);
+      if (opened !== undefined) endSafely(opened.span);
       return undefined;
     }
   }
@@ -144,31 +147,38 @@ export class Tracing {
   private startPublish(records: readonly OutgoingRecord[], deadLetterOf: ProcessTrace | undefined): StartedPublish | undefined {
     const first = records[0];
     if (first === undefined) return undefined;
-    let span: Span | undefined;
+    let opened: OpenedPublish | undefined;
     try {
       if (tracingIsOff()) return undefined;
-      const active = deadLetterOf?.context ?? otelContext.active();
-      // The root holds nothing: the chained empty context stands for it and makes derived contexts cheap.
-      const parent = active === ROOT_CONTEXT ? ChainedContext.empty : active;
       const failed = deadLetterOf?.spanContext;
       const options =
         failed !== undefined && isSpanContextValid(failed)
           ? { kind: SpanKind.PRODUCER, links: [{ context: failed, attributes: { [a.linkReason]: 'dead_letter' } }] }
           : publishOptions;
-      span = this.tracer.startSpan(this.publishNames.of(first.topic), options, parent);
-      if (span.isRecording()) {
-        setPublishAttributes(span, this.system, records, first);
-      } else if (parent === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) {
-        return undefined; // no SDK and nothing to carry on
-      }
+      opened = this.openPublish(first.topic, options, deadLetterOf?.context ?? otelContext.active());
+      if (opened === undefined) return undefined;
+      const { span, parent } = opened;
+      if (span.isRecording()) setPublishAttributes(span, this.system, first, records.length);
       const carrier: Record<string, string> = {};
       propagation.inject(trace.setSpan(parent, span), carrier);
       return { span, records: recordsWithContext(records, carrier, propagation.fields()) };
     } catch (error) {
       warnTracingFailed('opening a publish span', error);
-      if (span !== undefined) endSafely(span);
+      if (opened !== undefined) endSafely(opened.span);
       return undefined;
     }
+  }
+
+  /**
+   * Starts a `publish <topic>` span under `active`; undefined when there is no SDK and nothing to
+   * carry on (the span records nothing and the context holds no trace). May throw.
+   */
+  private openPublish(topic: string, options: SpanOptions, active: Context): OpenedPublish | undefined {
+    // The root holds nothing: the chained empty context stands for it and makes derived contexts cheap.
+    const parent = active === ROOT_CONTEXT ? ChainedContext.empty : active;
+    const span = this.tracer.startSpan(this.publishNames.of(topic), options, parent);
+    if (!span.isRecording() && parent === ChainedContext.empty && span.spanContext() === INVALID_SPAN_CONTEXT) return undefined;
+    return { span, parent };
   }
 
   private setProcessAttributes(span: Span, delivery: Delivery, binding: HandlerBinding): void {

@@ -4,17 +4,17 @@ import type { OutgoingRecord } from '../transport/Transport.js';
 import { tracingAttributes as a } from './tracingAttributes.js';
 
 /**
- * The attributes of a publish span over `records` (one topic, `first` the first of them). One
- * `setAttribute` each rather than an attributes object: nothing to allocate that the span copies
- * and drops.
+ * The attributes of a publish span over `count` records of one topic, `first` the first of them.
+ * One `setAttribute` each rather than an attributes object: nothing to allocate that the span
+ * copies and drops.
  */
-export function setPublishAttributes(span: Span, system: string, records: readonly OutgoingRecord[], first: OutgoingRecord): void {
+export function setPublishAttributes(span: Span, system: string, first: OutgoingRecord, count: number): void {
   span.setAttribute(a.system, system);
   span.setAttribute(a.destination, first.topic);
   span.setAttribute(a.operationType, 'publish');
   span.setAttribute(a.operationName, 'send');
-  if (records.length > 1) {
-    span.setAttribute(a.batchCount, records.length);
+  if (count > 1) {
+    span.setAttribute(a.batchCount, count);
   } else {
     span.setAttribute(a.messageId, first.id);
     span.setAttribute(a.bodySize, first.data.byteLength);

@@ -1,76 +1,10 @@
-import { Actor, createBus, MemoryTransport, Subscribe, topic } from '@hopbus/core';
-import type { Delivery, Logger, OutgoingRecord, Subscription, SubscribeOptions, Transport } from '@hopbus/core';
+import { Actor, createBus, Subscribe, topic } from '@hopbus/core';
+import { deliveryOf, recordingLogger, scripted } from './scriptedTransport.js';
 import { waitFor } from './waitFor.js';
 
 // The consumer's paths around a handler, each with a delivery the test makes: one delivered too
 // often, a key function that throws, a dead letter that cannot be published, and what it logs
 // while retrying and when it gives up.
-
-const encoder = new TextEncoder();
-
-/** A delivery that records how it was settled. */
-function deliveryOf(n: number, deliveryCount = 1, key?: string): Delivery & { settled: string[] } {
-  const settled: string[] = [];
-  return {
-    settled,
-    id: `id-${n}`,
-    topic: 'paths.jobs',
-    key,
-    headers: {},
-    data: encoder.encode(JSON.stringify({ n })),
-    timestamp: 1,
-    partition: 0,
-    offset: n,
-    deliveryCount,
-    ack: () => void settled.push('ack'),
-    nack: (delayMs = 0) => void settled.push(`nack ${delayMs}`),
-    term: () => void settled.push('term'),
-    working: () => undefined,
-  };
-}
-
-/** A transport whose subscription hands out `deliveries`, then waits until drained; publishes go to `published` (or fail with `failPublish`). */
-function scripted(deliveries: Delivery[], failPublish?: Error): { transport: Transport; published: OutgoingRecord[]; options: SubscribeOptions[] } {
-  const memory = new MemoryTransport();
-  const published: OutgoingRecord[] = [];
-  const options: SubscribeOptions[] = [];
-  const subscribe = async (_topic: string, given: SubscribeOptions): Promise<Subscription> => {
-    options.push(given);
-    let finish!: () => void;
-    const closed = new Promise<void>((resolve) => (finish = resolve));
-    const queue = [...deliveries];
-    return {
-      closed,
-      drain: async () => finish(),
-      [Symbol.asyncIterator]: (): AsyncIterator<Delivery> => ({
-        next: async () => {
-          const next = queue.shift();
-          if (next) return { done: false, value: next };
-          await closed;
-          return { done: true, value: undefined };
-        },
-      }),
-    };
-  };
-  const transport: Transport = {
-    kind: 'scripted',
-    features: memory.features,
-    connect: () => memory.connect(),
-    publish: async (records) => {
-      if (failPublish) throw failPublish;
-      published.push(...records);
-    },
-    subscribe,
-    close: () => memory.close(),
-  };
-  return { transport, published, options };
-}
-
-function recordingLogger(): Logger & { lines: { level: string; message: string; fields: unknown }[] } {
-  const lines: { level: string; message: string; fields: unknown }[] = [];
-  const at = (level: string) => (message: string, fields?: unknown) => void lines.push({ level, message, fields });
-  return { lines, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 const Jobs = topic<{ n: number }>('paths.jobs');
 
@@ -166,7 +100,7 @@ describe('the consumer around a handler', () => {
     }
     const job = deliveryOf(9);
     const logger = recordingLogger();
-    const { transport } = scripted([job], new Error('dead letters down'));
+    const { transport } = scripted([job], { failPublish: new Error('dead letters down') });
     const bus = await createBus({ transport, services: [Failing], logger });
     await bus.start();
     await waitFor('the message settled', () => job.settled.length > 0);
@@ -187,7 +121,7 @@ describe('the consumer around a handler', () => {
       @Subscribe(Jobs)
       run(): void {}
     }
-    const broken = { ...deliveryOf(3), data: encoder.encode('{not json') };
+    const broken = { ...deliveryOf(3), data: new TextEncoder().encode('{not json') };
     const { transport, published } = scripted([broken]);
     const bus = await createBus({ transport, services: [Reader], logger: recordingLogger() });
     await bus.start();

@@ -137,10 +137,15 @@ export class Consumer {
    * held with it do not reach maxDeliveries along with it.
    */
   private async settledOrStopping(): Promise<void> {
+    await Promise.race([this.settled(), this.stopped]);
+  }
+
+  /** Resolves once no handler runs and no settle is under way outside the mailboxes. */
+  private async settled(): Promise<void> {
     for (;;) {
-      await Promise.race([this.mailboxes.idle(), this.stopped]);
-      if (this.stopping || this.outside.size === 0) return;
-      await Promise.race([Promise.all(this.outside), this.stopped]);
+      await this.mailboxes.idle();
+      if (this.outside.size === 0) return;
+      await Promise.allSettled(this.outside);
     }
   }
 
@@ -328,8 +333,10 @@ export class Consumer {
   private readonly publishRecords = (records: readonly OutgoingRecord[]): Promise<void> => this.transport.publish(records);
 
   /**
-   * Stops pulling, hands back what has not started, lets running handlers finish; at the
-   * timeout their signal fires, and what still runs after a short grace is handed back too.
+   * Stops pulling, hands back what has not started, lets running handlers finish and the settles
+   * under way outside them (dead letters, asynchronous schema checks, which hand their message
+   * back) end; at the timeout the handlers' signal fires, and what still runs after a short grace
+   * is handed back too.
    */
   async stop(timeoutMs: number): Promise<void> {
     if (this.stopping) return;
@@ -337,9 +344,9 @@ export class Consumer {
     this.stopRequested.abort();
     const drained = this.subscription?.drain() ?? Promise.resolve();
     for (const context of this.mailboxes.takeQueued()) context.delivery.nack(0);
-    if (!(await settlesWithin(this.mailboxes.idle(), timeoutMs))) {
+    if (!(await settlesWithin(this.settled(), timeoutMs))) {
       this.drainTimedOut.abort(new HopbusError('handler', `The bus stopped and the drain timeout of ${timeoutMs} ms passed.`));
-      if (!(await settlesWithin(this.mailboxes.idle(), Math.min(1000, timeoutMs)))) {
+      if (!(await settlesWithin(this.settled(), Math.min(1000, timeoutMs)))) {
         this.logger.warn(`${this.describe()} did not finish within the drain timeout; its messages will be delivered again.`, {
           unfinished: this.running.size,
         });

@@ -36,18 +36,17 @@ describe('the consumer takes what is ready', () => {
   });
 
   it('takes nothing more once the bus is stopping, even what poll() would still hand out', async () => {
-    let bus: Bus | undefined;
     let stopped: Promise<void> | undefined;
     @Actor('bursts-b')
     class Stopper {
       @Subscribe(Jobs, { maxInFlight: 3 })
       run(): void {
-        stopped ??= bus!.stop();
+        stopped ??= bus.stop();
       }
     }
     const jobs = Array.from({ length: 5 }, (_, i) => deliveryOf(i + 1));
     const { transport, calls } = scripted(jobs, { pollable: true });
-    bus = await createBus({ transport, services: [Stopper], logger: recordingLogger() });
+    const bus: Bus = await createBus({ transport, services: [Stopper], logger: recordingLogger() });
     await bus.start();
     await waitFor('the stop', () => stopped !== undefined);
     await stopped;

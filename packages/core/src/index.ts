@@ -15,6 +15,8 @@ export { safeJsonParse } from './topic/safeJsonParse.js';
 export { newMessageId } from './util/newMessageId.js';
 export { monotonicMs } from './util/monotonicMs.js';
 export type {
+  ActorTurn,
+  ActorTurns,
   Delivery,
   OutgoingRecord,
   StartPosition,
@@ -38,7 +40,8 @@ export { Actor } from './decorators/Actor.js';
 export { Subscribe } from './decorators/Subscribe.js';
 export type { Handler } from './decorators/Subscribe.js';
 export { Publishes } from './decorators/Publishes.js';
-export type { SubscribeHandlerOptions } from './decorators/metadata.js';
+export { State } from './decorators/State.js';
+export type { ActorOptions, SubscribeHandlerOptions } from './decorators/metadata.js';
 export { createBus, defaultTransportUrl, defaultMaxMessageBytes } from './runtime/createBus.js';
 export type { BusOptions } from './runtime/createBus.js';
 export { Bus } from './runtime/Bus.js';

@@ -5,7 +5,7 @@ const made: MemoryTransport[] = [];
 
 describeRuntimeConformance(
   'MemoryTransport',
-  { persistent: false, orderedPerKey: true, consumerGroups: true, replay: false, ackTimeoutMs: 500 },
+  { persistent: false, orderedPerKey: true, consumerGroups: true, replay: false, actorTurns: true, ackTimeoutMs: 500 },
   {
     create: async () => transportOutlivingBuses(made[made.push(new MemoryTransport()) - 1]!),
     reopen: async (earlier) => earlier,

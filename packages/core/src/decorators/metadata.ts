@@ -42,13 +42,31 @@ export interface PublisherMetadata {
   readonly topic: Topic<unknown>;
 }
 
+/** Options of `@Actor(name, options)`. */
+export interface ActorOptions {
+  /**
+   * One instance per key (the record's key, or the handlers' `key` option), made through the
+   * container when its first message arrives, its `@State()` fields restored from the last
+   * committed turn. Its handlers run one turn at a time per key. Default false: one instance.
+   */
+  readonly keyed?: boolean;
+  /** A keyed instance idle this long is dropped from memory (its state stays committed). Default 60 s. */
+  readonly idleMs?: number;
+  /** Keyed instances kept in memory at most; the least recently used goes first. Default 10,000. */
+  readonly maxActive?: number;
+}
+
 export interface ActorMetadata {
   readonly name: string;
+  readonly keyed: boolean;
+  readonly idleMs: number;
+  readonly maxActive: number;
 }
 
 const actorKey = Symbol.for('hopbus:actor');
 const subscriptionsKey = Symbol.for('hopbus:subscriptions');
 const publishersKey = Symbol.for('hopbus:publishers');
+const stateKey = Symbol.for('hopbus:state');
 
 type MetadataHolder = Record<symbol, unknown>;
 
@@ -73,6 +91,10 @@ export function recordPublisher(prototype: object, metadata: PublisherMetadata):
   own<PublisherMetadata>(prototype, publishersKey).push(metadata);
 }
 
+export function recordStateField(prototype: object, field: string): void {
+  own<string>(prototype, stateKey).push(field);
+}
+
 export function actorOf(target: object): ActorMetadata | undefined {
   return Object.prototype.hasOwnProperty.call(target, actorKey) ? ((target as MetadataHolder)[actorKey] as ActorMetadata) : undefined;
 }
@@ -83,4 +105,9 @@ export function subscriptionsOf(prototype: object): readonly SubscriptionMetadat
 
 export function publishersOf(prototype: object): readonly PublisherMetadata[] {
   return ((prototype as MetadataHolder)[publishersKey] as PublisherMetadata[] | undefined) ?? [];
+}
+
+/** The `@State()` fields of a class, inherited ones included. */
+export function stateFieldsOf(prototype: object): readonly string[] {
+  return ((prototype as MetadataHolder)[stateKey] as string[] | undefined) ?? [];
 }

@@ -17,6 +17,9 @@ export const HopbusErrorCode = {
   connectFailed: 'connect_failed',
   locked: 'locked',
   notFound: 'not_found',
+  actorKeyMissing: 'actor_key_missing',
+  stateTooLarge: 'state_too_large',
+  unsupported: 'unsupported',
 } as const;
 
 export type HopbusErrorCode = (typeof HopbusErrorCode)[keyof typeof HopbusErrorCode];

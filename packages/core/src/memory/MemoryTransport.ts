@@ -1,6 +1,7 @@
 import { HopbusError } from '../errors/HopbusError.js';
-import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '../transport/Transport.js';
+import type { ActorTurns, OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '../transport/Transport.js';
 import { TurnBudget } from '../util/TurnBudget.js';
+import { MemoryActorTurns } from './MemoryActorTurns.js';
 import { MemoryGroup } from './MemoryGroup.js';
 import { MemorySubscription } from './MemorySubscription.js';
 import { MemoryTopic } from './MemoryTopic.js';
@@ -26,7 +27,11 @@ const recordsPerTurn = 1024;
  */
 export class MemoryTransport implements Transport {
   readonly kind = 'memory';
-  readonly features: TransportFeatures = { persistent: false, orderedPerKey: true, consumerGroups: true, replay: false };
+  readonly features: TransportFeatures = { persistent: false, orderedPerKey: true, consumerGroups: true, replay: false, actorTurns: true };
+  readonly actorTurns: ActorTurns = new MemoryActorTurns(
+    (records) => this.append(records),
+    (operation) => this.assertOpen(operation),
+  );
   private readonly topics = new Map<string, MemoryTopic>();
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly subscriptions = new Set<MemorySubscription>();
@@ -54,6 +59,13 @@ export class MemoryTransport implements Transport {
 
   async publish(records: readonly OutgoingRecord[]): Promise<void> {
     this.assertOpen('publish');
+    this.append(records);
+    const turn = this.turns.spend(records.length);
+    if (turn) await turn;
+  }
+
+  /** Stores `records` and wakes their consumers, synchronously. */
+  private append(records: readonly OutgoingRecord[]): void {
     const touched = new Set<MemoryTopic>();
     for (const record of records) {
       const topic = this.topic(record.topic);
@@ -68,8 +80,6 @@ export class MemoryTransport implements Transport {
       this.published = 0;
       this.trim();
     }
-    const turn = this.turns.spend(records.length);
-    if (turn) await turn;
   }
 
   async subscribe(topicName: string, options: SubscribeOptions): Promise<Subscription> {

@@ -1,11 +1,16 @@
 import { Container } from 'inversify';
+import type { Newable } from 'inversify';
+import { ActorHost } from '../actors/ActorHost.js';
+import type { HeldTurn } from '../actors/HeldTurn.js';
+import { decodeState } from '../actors/stateCodec.js';
+import type { ActorMetadata } from '../decorators/metadata.js';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
 import { checkIsTopic } from '../topic/checkIsTopic.js';
 import type { PublishTrace } from '../tracing/PublishTrace.js';
 import { Tracing } from '../tracing/Tracing.js';
 import type { TracingOptions } from '../tracing/TracingOptions.js';
-import type { OutgoingRecord, Transport } from '../transport/Transport.js';
+import type { ActorTurns, OutgoingRecord, Transport } from '../transport/Transport.js';
 import { now } from '../util/now.js';
 import { Consumer } from './Consumer.js';
 import type { Cause } from './currentCause.js';
@@ -15,7 +20,7 @@ import type { Logger } from './Logger.js';
 import { PublishGathering } from './PublishGathering.js';
 import type { PublishOptions, Publisher } from './Publisher.js';
 import { RecordFactory } from './RecordFactory.js';
-import { resolveBindings } from './resolveBindings.js';
+import { actorMetadata, resolveBindings } from './resolveBindings.js';
 import type { ServiceClass } from './resolveBindings.js';
 import { topologyOf } from './Topology.js';
 import type { Topology } from './Topology.js';
@@ -32,6 +37,7 @@ type BusState = 'created' | 'starting' | 'started' | 'stopping' | 'stopped';
 export class Bus {
   private state: BusState = 'created';
   private consumers: Consumer[] = [];
+  private hosts: ActorHost[] = [];
   private connecting: Promise<void> | undefined;
   private connected = false;
   private readonly records: RecordFactory;
@@ -64,7 +70,13 @@ export class Bus {
     this.state = 'starting';
     try {
       await this.connect();
-      const bindings = resolveBindings(this.services, this.container, (topic) => this.publisherFor(topic));
+      const bindings = resolveBindings(
+        this.services,
+        this.container,
+        (topic) => this.publisherFor(topic),
+        (service, actor) => this.hostOf(service, actor),
+      );
+      for (const host of this.hosts) host.start();
       this.consumers = bindings.map((binding) => new Consumer(binding, this.transport, this.publishCaused, this.logger, this.tracing));
       for (const consumer of this.consumers) await consumer.start();
       // Whatever the transport holds open (a log's timers are unref'd, memory holds nothing), a
@@ -89,6 +101,19 @@ export class Bus {
     this.gathering.flush(); // publish() calls made before this one go first
     const created = this.validatedInOrder.next(this.records.createAll(topic, messages, currentCause.getStore(), now()));
     await (created instanceof Promise ? created.then((records) => this.sendAfterGathered(records)) : this.send(created));
+  }
+
+  /**
+   * The committed state of a keyed actor's instance (its `@State()` fields as the last committed
+   * turn left them), or undefined when the key has none: for tests and queries. Reads the
+   * transport, not the instance in memory, so a turn still running is not seen.
+   */
+  async actorState<A extends object>(actor: Newable<A>, key: string): Promise<Partial<A> | undefined> {
+    const metadata = actorMetadata(actor);
+    if (!metadata.keyed) throw new HopbusError('config', `Actor ${metadata.name} is not keyed: only @Actor(name, { keyed: true }) has state.`);
+    await this.connect();
+    const stored = await this.actorTurns(metadata.name).loadState(metadata.name, key);
+    return stored === undefined ? undefined : (decodeState(metadata.name, stored) as Partial<A>);
   }
 
   /** Every declared publisher and subscriber, from the decorators. */
@@ -129,6 +154,7 @@ export class Bus {
     this.state = 'stopping';
     try {
       await Promise.all(this.consumers.map((consumer) => consumer.stop(timeoutMs)));
+      for (const host of this.hosts) host.stop();
       await this.transport.close();
     } finally {
       clearInterval(this.keepAlive);
@@ -192,6 +218,40 @@ export class Bus {
     );
     return this.connecting;
   }
+
+  private hostOf(service: ServiceClass, actor: ActorMetadata): ActorHost {
+    const host = new ActorHost(service, actor, {
+      container: this.container,
+      turns: this.actorTurns(actor.name),
+      holdPublish: this.holdPublish,
+      publishNow: (topic, messages) => this.publishBatch(topic, messages),
+      maxStateBytes: this.records.maxMessageBytes,
+    });
+    this.hosts.push(host);
+    return host;
+  }
+
+  /** The transport's store of actor state and turns; refuses a transport that has none. */
+  private actorTurns(actor: string): ActorTurns {
+    const turns = this.transport.actorTurns;
+    if (this.transport.features.actorTurns !== true || turns === undefined) {
+      throw new HopbusError(
+        'unsupported',
+        `Actor ${actor} is keyed, but the ${this.transport.kind} transport cannot keep actor state and commit turns. Run keyed actors on a transport that can (memory: today; see docs/actors.md).`,
+      );
+    }
+    return turns;
+  }
+
+  /** Holds the records of one publish() call of a turn (validated, encoded, each call with its own span) until the turn commits. */
+  private readonly holdPublish = (turn: HeldTurn, topic: Topic<unknown>, messages: readonly { readonly payload: unknown; readonly options?: PublishOptions }[]): Promise<void> => {
+    try {
+      checkIsTopic(topic, 'publish');
+      return turn.hold(this.records.createAll(topic, messages, turn.cause, now()), this.publishTrace(topic));
+    } catch (error) {
+      return turn.hold(Promise.reject(error as Error), undefined);
+    }
+  };
 
   private publisherFor<T>(topic: Topic<T>): Publisher<T> {
     return {

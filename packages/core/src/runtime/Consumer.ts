@@ -199,6 +199,14 @@ export class Consumer {
       this.outsideMailboxes(this.deadLetter(delivery, error, 0));
       return;
     }
+    if (key === undefined && this.binding.keyed) {
+      const error = new HopbusError(
+        'actor_key_missing',
+        `Actor ${this.binding.actor} is keyed, and this message has no key to pick its instance: publish it with { key }, or give @Subscribe a key function.`,
+      );
+      this.outsideMailboxes(this.deadLetter(delivery, error, 0));
+      return;
+    }
     if (this.stopping) delivery.nack(0);
     else this.mailboxes.push(key, new DeliveryContext(delivery, payload, this.drainSignal, this.causedPublish));
   }

@@ -1,3 +1,4 @@
+import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
 import type { Delivery } from '../transport/Transport.js';
 import type { Cause } from './currentCause.js';
@@ -53,5 +54,9 @@ export class DeliveryContext implements MessageContext, Cause {
 
   publish<T>(topic: Topic<T>, payload: T, options?: PublishOptions): Promise<void> {
     return this.causedPublish(topic, payload, options, this);
+  }
+
+  deleteState(): never {
+    throw new HopbusError('config', `ctx.deleteState() was called for a message of ${this.delivery.topic}, but its actor is not keyed: only @Actor(name, { keyed: true }) has state.`);
   }
 }

@@ -8,6 +8,8 @@ export interface HandlerBinding {
   readonly instance: object;
   readonly method: string | symbol;
   readonly call: (payload: unknown, context: unknown) => unknown;
+  /** A keyed actor's handler: `call` runs a turn of the key's instance; a message without a key goes to the dead letters. */
+  readonly keyed: boolean;
   /**
    * The actor has `@Publishes` fields: run the handler inside the cause's async context so that
    * they carry correlation. Without publishers the handler publishes through ctx.publish, and the

@@ -21,4 +21,9 @@ export interface MessageContext {
   readonly signal: AbortSignal;
   /** Publishes a message caused by this one: correlation and causation ids are carried over. */
   publish<T>(topic: Topic<T>, payload: T, options?: PublishOptions): Promise<void>;
+  /**
+   * Keyed actors only: the turn ends this key's state (committed as deleted); the next message
+   * for the key makes a fresh instance. Throws `config` in a handler of an actor that is not keyed.
+   */
+  deleteState(): void;
 }

@@ -79,6 +79,32 @@ export interface TransportFeatures {
   readonly consumerGroups: boolean;
   /** A group can be moved back to replay what was already consumed. */
   readonly replay: boolean;
+  /** Keyed actors' turns commit atomically through `actorTurns` (see ActorTurns). */
+  readonly actorTurns?: boolean;
+}
+
+/** One keyed actor's turn, committed as one unit: the input settled, the outputs stored, the new state kept. */
+export interface ActorTurn {
+  /** The actor type's name (`@Actor(name)`). */
+  readonly actor: string;
+  readonly key: string;
+  /** The state after the turn, encoded; `null` when the turn deleted it. */
+  readonly state: Uint8Array | null;
+  /** What the turn published: stored only if the turn commits. */
+  readonly records: readonly OutgoingRecord[];
+  /** The delivery the turn handled: acknowledged as part of the commit. */
+  readonly input: Delivery;
+}
+
+/**
+ * Optional: keyed actors' state and atomic turns. After any crash a turn is either wholly there
+ * (state, outputs, input acknowledged) or not at all; readers never see its outputs before it commits.
+ */
+export interface ActorTurns {
+  /** The committed state of one actor instance, or undefined when it has none. */
+  loadState(actor: string, key: string): Promise<Uint8Array | undefined>;
+  /** Commits a turn; when it rejects, nothing of the turn is kept and the input stays unsettled. */
+  commitTurn(turn: ActorTurn): Promise<void>;
 }
 
 export interface Transport {
@@ -95,6 +121,8 @@ export interface Transport {
    */
   publish(records: readonly OutgoingRecord[]): Promise<void>;
   subscribe(topic: string, options: SubscribeOptions): Promise<Subscription>;
+  /** Present when `features.actorTurns` is true. */
+  readonly actorTurns?: ActorTurns;
   /** Drains and flushes; idempotent. Publishing afterwards fails with code `transport_closed`. */
   close(): Promise<void>;
 }

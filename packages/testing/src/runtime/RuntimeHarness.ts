@@ -24,6 +24,12 @@ export const runtimeCaseIds = [
   'maxDeliveriesFromConsumers',
   'maxDeliveriesAcrossStops',
   'handBack',
+  'keyedTurns',
+  'keyedRestart',
+  'keyedRollback',
+  'keyedOutputsHeld',
+  'keyedPassivation',
+  'keyedNoKey',
 ] as const;
 export type RuntimeCaseId = (typeof runtimeCaseIds)[number];
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createBus, silentLogger, topic } from '@hopbus/core';
 import type { Bus, ServiceClass, Topic, Transport } from '@hopbus/core';
+import type { Container } from 'inversify';
 import { Gate } from './Gate.js';
 import type { RuntimeFeatures, RuntimeHarness } from './RuntimeHarness.js';
 
@@ -36,14 +37,14 @@ export class RuntimeRig {
   }
 
   /** A bus running `services` over fresh storage; created, not started. */
-  async firstBus(services: readonly ServiceClass[]): Promise<Bus> {
-    return this.bus(await this.harness.create(), services);
+  async firstBus(services: readonly ServiceClass[], container?: Container): Promise<Bus> {
+    return this.bus(await this.harness.create(), services, container);
   }
 
   /** A bus running `services` over the storage of the bus made before it (which must have stopped); created, not started. */
-  async laterBus(services: readonly ServiceClass[]): Promise<Bus> {
+  async laterBus(services: readonly ServiceClass[], container?: Container): Promise<Bus> {
     if (!this.last) throw new Error('laterBus() needs a bus made before it (firstBus())');
-    return this.bus(await this.harness.reopen(this.last), services);
+    return this.bus(await this.harness.reopen(this.last), services, container);
   }
 
   async dispose(): Promise<void> {
@@ -51,9 +52,9 @@ export class RuntimeRig {
     await Promise.all(this.buses.splice(0).map((bus) => bus.stop({ timeoutMs: 0 })));
   }
 
-  private async bus(transport: Transport, services: readonly ServiceClass[]): Promise<Bus> {
+  private async bus(transport: Transport, services: readonly ServiceClass[], container: Container | undefined): Promise<Bus> {
     this.last = transport;
-    const bus = await createBus({ transport, services, logger: silentLogger });
+    const bus = await createBus({ transport, services, logger: silentLogger, ...(container ? { container } : {}) });
     this.buses.push(bus);
     return bus;
   }

@@ -1,6 +1,12 @@
 import { deadLettersCase } from './cases/deadLettersCase.js';
 import { drainAtTimeoutCase } from './cases/drainAtTimeoutCase.js';
 import { handBackCase } from './cases/handBackCase.js';
+import { keyedNoKeyCase } from './cases/keyed/keyedNoKeyCase.js';
+import { keyedOutputsHeldCase } from './cases/keyed/keyedOutputsHeldCase.js';
+import { keyedPassivationCase } from './cases/keyed/keyedPassivationCase.js';
+import { keyedRestartCase } from './cases/keyed/keyedRestartCase.js';
+import { keyedRollbackCase } from './cases/keyed/keyedRollbackCase.js';
+import { keyedTurnsCase } from './cases/keyed/keyedTurnsCase.js';
 import { keepAliveCase } from './cases/keepAliveCase.js';
 import { maxDeliveriesAcrossStopsCase } from './cases/maxDeliveriesAcrossStopsCase.js';
 import { maxDeliveriesFromConsumersCase } from './cases/maxDeliveriesFromConsumersCase.js';
@@ -19,6 +25,12 @@ const cases: readonly RuntimeCase[] = [
   maxDeliveriesFromConsumersCase,
   maxDeliveriesAcrossStopsCase,
   handBackCase,
+  keyedTurnsCase,
+  keyedRestartCase,
+  keyedRollbackCase,
+  keyedOutputsHeldCase,
+  keyedPassivationCase,
+  keyedNoKeyCase,
 ];
 
 /** A bound for a case on a loaded machine, not a speed it must reach: passing cases take a few seconds. */

@@ -12,6 +12,7 @@ export function transportOutlivingBuses(transport: Transport): Transport {
     connect: () => transport.connect(),
     publish: (records) => transport.publish(records),
     subscribe: (topic, options) => transport.subscribe(topic, options),
+    ...(transport.actorTurns === undefined ? {} : { actorTurns: transport.actorTurns }),
     close: async () => undefined,
   };
 }

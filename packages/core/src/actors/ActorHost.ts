@@ -76,8 +76,23 @@ export class ActorHost {
     return this.turns.run(key, () => this.runTurn(key, cause, method, payload));
   }
 
-  /** A new instance from the container, as start() checks it can be made. */
-  create(): object {
+  /**
+   * Makes two instances, as start() checks that the container can make them and gives each key
+   * its own; returns the first (the bus reads its handlers from it, and drops it).
+   */
+  probe(): object {
+    const first = this.create();
+    this.liveInstances.add(first);
+    try {
+      this.create();
+    } finally {
+      this.liveInstances.delete(first);
+    }
+    return first;
+  }
+
+  /** A new instance from the container, never one a live key uses. */
+  private create(): object {
     let instance: object;
     try {
       instance = this.services.container.get<object>(this.service);

@@ -10,11 +10,11 @@ import { refuseStandardDecorator } from './refuseStandardDecorator.js';
  * `{ keyed: true }` makes one instance per key, with `@State()` fields kept between turns (see docs/actors.md).
  */
 export function Actor(name?: string, options: ActorOptions = {}): ClassDecorator {
+  const label = `@Actor(${name === undefined ? '' : JSON.stringify(name)})`;
+  checkActorOptions(label, options);
   // A second argument: called as a standard decorator (a legacy class decorator gets the class alone).
   return (target: Parameters<ClassDecorator>[0], context?: unknown) => {
-    const label = `@Actor(${name === undefined ? '' : JSON.stringify(name)})`;
     refuseStandardDecorator(label, context);
-    checkActorOptions(label, options);
     injectable()(target as unknown as abstract new (...args: never[]) => unknown);
     recordActor(target, {
       name: name ?? target.name,

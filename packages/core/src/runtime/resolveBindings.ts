@@ -9,6 +9,9 @@ import type { HandlerBinding } from './HandlerBinding.js';
 import type { Publisher } from './Publisher.js';
 import { retryPolicy } from './retry.js';
 
+/** Keys of a keyed actor in turns at once, by default: each turn waits for its commit, and keys do not wait for each other. */
+const keyedConcurrency = 64;
+
 /** A class decorated with `@Actor()`; its constructor arguments come from the container. */
 export type ServiceClass = Newable<object>;
 
@@ -46,8 +49,8 @@ export function resolveBindings(
       if (host) container.bind(service).toSelf();
       else container.bind(service).toSelf().inSingletonScope();
     }
-    // A keyed actor's first instance is made here too, so that one the container cannot make fails start().
-    const instance = host ? host.create() : singleton(container, service, actor);
+    // A keyed actor's instances are made here too, so that a container that cannot make them, or gives every key one instance, fails start().
+    const instance = host ? host.probe() : singleton(container, service, actor);
     const prototype = service.prototype as object;
     const publishers = publishersOf(prototype);
     if (!host) {
@@ -68,7 +71,7 @@ export function resolveBindings(
       seen.add(identity);
       const handler = (instance as Record<string | symbol, unknown>)[method];
       if (typeof handler !== 'function') throw new HopbusError('config', `Actor ${actor} has no method ${String(method)}.`);
-      const concurrency = options.concurrency ?? 1;
+      const concurrency = options.concurrency ?? (host ? keyedConcurrency : 1);
       const key = options.key;
       bindings.push({
         actor,

@@ -10,7 +10,7 @@ export const keyedTurnsCase: RuntimeCase = {
     const b = bank(rig, 'turns');
     const bus = await rig.firstBus([b.Account, b.Auditor], b.container);
     await bus.start();
-    const madeAtStart = b.ledger.made; // start() makes one instance to check the container can
+    const madeAtStart = b.ledger.made; // start() makes two instances to check the container gives each key its own
     for (const [account, amount] of [['a1', 5], ['a2', 7], ['a1', 3], ['a1', 2], ['a2', 1]] as const) {
       await bus.publish(b.Deposited, { account, amount }, { key: account });
     }

@@ -224,3 +224,59 @@ describe('keyed actors', () => {
     await expect(bus.actorState(Plain, 'x')).rejects.toThrow(/Actor plain is not keyed/);
   });
 });
+
+describe('keyed actors after a commit that was stored but reported failed', () => {
+  it('reads the key back from the store and settles the input without running it again', async () => {
+    const Steps = topic<Step>('keyed.lost-reply');
+    const Out = topic<Step>('keyed.lost-reply.out');
+    const runs: number[] = [];
+    const out: number[] = [];
+    @Actor('counter', { keyed: true })
+    class Counter {
+      @State() total = 0;
+      @Publishes(Out) private readonly outs!: Publisher<Step>;
+      @Subscribe(Steps, { retry: { attempts: 3, initialDelayMs: 1, maxDelayMs: 2 } })
+      async step(step: Step): Promise<void> {
+        runs.push(step.n);
+        this.total += step.n;
+        await this.outs.publish({ n: this.total });
+      }
+    }
+    @Actor('counter-watch')
+    class Watch {
+      @Subscribe(Out)
+      out(step: Step): void {
+        out.push(step.n);
+      }
+    }
+    const memory = new MemoryTransport();
+    let failOnce = true;
+    const lossy: Transport = {
+      kind: 'lossy',
+      features: memory.features,
+      connect: () => memory.connect(),
+      publish: (records) => memory.publish(records),
+      subscribe: (name, options) => memory.subscribe(name, options),
+      close: () => memory.close(),
+      actorTurns: {
+        loadState: (actor, key) => memory.actorTurns.loadState(actor, key),
+        async commitTurn(turn) {
+          if (!failOnce) return memory.actorTurns.commitTurn(turn);
+          failOnce = false;
+          // Stored, input left unsettled (as a log whose group position lags), and the caller told it failed.
+          await memory.actorTurns.commitTurn({ ...turn, input: { ...turn.input, ack: () => undefined } });
+          throw new Error('the reply was lost');
+        },
+      },
+    };
+    const bus = await createBus({ transport: lossy, services: [Counter, Watch], logger: silentLogger });
+    buses.push(bus);
+    await bus.start();
+    await bus.publish(Steps, { n: 5 }, { key: 'c' });
+    await bus.publish(Steps, { n: 1 }, { key: 'c' });
+    await waitFor('both outputs', () => out.length === 2);
+    expect(runs).toEqual([5, 1]);
+    expect(out).toEqual([5, 6]);
+    await committed('the second turn', async () => (await bus.actorState(Counter, 'c'))?.total === 6);
+  });
+});

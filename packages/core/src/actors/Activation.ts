@@ -1,6 +1,7 @@
 import type { HeldTurn } from './HeldTurn.js';
+import type { CommittedInputs } from './stateCodec.js';
 
-/** One live instance of a keyed actor: its key, the object, and the state its last committed turn left. */
+/** One live instance of a keyed actor: its key, the object, and what its last committed turn left. */
 export class Activation {
   /** The turn running on this instance; undefined between turns. */
   turn: HeldTurn | undefined = undefined;
@@ -10,8 +11,10 @@ export class Activation {
   constructor(
     readonly key: string,
     readonly instance: object,
-    /** The committed state's encoding (or the new instance's own, before its first commit): what a failed turn returns to. */
-    public committed: Uint8Array,
+    /** The committed `@State()` fields as JSON text (the new instance's own before its first commit): what a failed turn returns to. */
+    public committedFields: string,
+    /** The inputs applied by committed turns (see CommittedInputs). */
+    public inputs: CommittedInputs,
     now: number,
   ) {
     this.lastUsed = now;

@@ -11,9 +11,15 @@ import { monotonicMs } from '../util/monotonicMs.js';
 import { Activation } from './Activation.js';
 import { HeldTurn } from './HeldTurn.js';
 import { KeyedTurns } from './KeyedTurns.js';
-import { decodeState, encodeState, restoreState } from './stateCodec.js';
+import { decodeStored, encodeStored, fieldsJson, parseFields, restoreState } from './stateCodec.js';
 import { TurnContext } from './TurnContext.js';
 import type { HoldPublish } from './TurnContext.js';
+
+/** The handler a turn runs: its method, and the group it consumes in (which names the input stream). */
+export interface TurnHandler {
+  readonly method: string | symbol;
+  readonly group: string;
+}
 
 type Messages = readonly { readonly payload: unknown; readonly options?: PublishOptions }[];
 
@@ -72,8 +78,8 @@ export class ActorHost {
   }
 
   /** Handles one message as a turn of its key's instance; resolves once the turn committed, rejects (rolled back) when it did not. */
-  turn(key: string, cause: DeliveryContext, method: string | symbol, payload: unknown): Promise<void> {
-    return this.turns.run(key, () => this.runTurn(key, cause, method, payload));
+  turn(key: string, cause: DeliveryContext, handler: TurnHandler, payload: unknown): Promise<void> {
+    return this.turns.run(key, () => this.runTurn(key, cause, handler, payload));
   }
 
   /**
@@ -108,22 +114,35 @@ export class ActorHost {
     return instance;
   }
 
-  private async runTurn(key: string, cause: DeliveryContext, method: string | symbol, payload: unknown): Promise<void> {
+  private async runTurn(key: string, cause: DeliveryContext, { method, group }: TurnHandler, payload: unknown): Promise<void> {
     const activation = await this.activate(key);
+    const { delivery } = cause;
+    const input = `${delivery.topic}\u0000${group}\u0000${delivery.partition}`;
+    const applied = activation.inputs[input];
+    // Committed already: it came again (after a crash, before the group's position caught up).
+    if (applied !== undefined && delivery.offset <= applied) return;
     const turn = new HeldTurn(cause);
     activation.turn = turn;
+    let committing = false;
     try {
       const { instance } = activation;
       await (instance as Record<string | symbol, (p: unknown, c: unknown) => unknown>)[method]!.call(instance, payload, new TurnContext(turn, this.services.holdPublish));
       const records = await turn.records();
-      const state = turn.deletesState ? null : encodeState(this.actor.name, instance, this.stateFields, this.services.maxStateBytes);
-      await this.services.turns.commitTurn({ actor: this.actor.name, key, state, records, input: cause.delivery });
+      const fields = turn.deletesState ? null : fieldsJson(this.actor.name, instance, this.stateFields);
+      const inputs = { ...activation.inputs, [input]: delivery.offset };
+      const state = encodeStored(this.actor.name, fields, inputs, this.services.maxStateBytes);
+      committing = true;
+      await this.services.turns.commitTurn({ actor: this.actor.name, key, state, records, input: delivery });
       turn.committed();
-      if (state === null) this.passivate(activation);
-      else activation.committed = state;
+      activation.inputs = inputs;
+      if (fields === null) this.passivate(activation);
+      else activation.committedFields = fields;
     } catch (error) {
       turn.failed(error);
-      restoreState(activation.instance, this.stateFields, decodeState(this.actor.name, activation.committed), 'clear');
+      // A commit that failed may have been stored all the same (a write reported lost, a reply
+      // that timed out): the next turn reads the key back from the store, inputs applied included.
+      if (committing) this.passivate(activation);
+      else restoreState(activation.instance, this.stateFields, parseFields(this.actor.name, activation.committedFields), 'clear');
       throw error;
     } finally {
       activation.turn = undefined;
@@ -139,10 +158,11 @@ export class ActorHost {
       this.live.set(key, live);
       return live;
     }
-    const stored = await this.services.turns.loadState(this.actor.name, key);
+    const bytes = await this.services.turns.loadState(this.actor.name, key);
+    const stored = bytes === undefined ? undefined : decodeStored(this.actor.name, bytes);
     const instance = this.create();
-    if (stored !== undefined) restoreState(instance, this.stateFields, decodeState(this.actor.name, stored), 'keep');
-    const activation = new Activation(key, instance, stored ?? encodeState(this.actor.name, instance, this.stateFields, Infinity), monotonicMs());
+    if (stored?.fields) restoreState(instance, this.stateFields, stored.fields, 'keep');
+    const activation = new Activation(key, instance, fieldsJson(this.actor.name, instance, this.stateFields), stored?.inputs ?? {}, monotonicMs());
     this.injectPublishers(activation);
     this.live.set(key, activation);
     this.liveInstances.add(instance);

@@ -4,17 +4,33 @@ import { safeJsonParse } from '../topic/safeJsonParse.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** The `@State()` fields of `instance` as stored: one JSON object, field name to value. */
-export function encodeState(actor: string, instance: object, fields: readonly string[], maxBytes: number): Uint8Array {
+/**
+ * The last input a key's turns committed, per stream: `<topic>\0<group>\0<partition>` to the
+ * offset. A delivery at or below it was applied already (it comes again after a crash, before
+ * the group's position caught up) and is settled without running.
+ */
+export type CommittedInputs = Record<string, number>;
+
+/** What a transport stores per key: the `@State()` fields (null once deleted) and the inputs applied. */
+export interface StoredState {
+  readonly fields: Record<string, unknown> | null;
+  readonly inputs: CommittedInputs;
+}
+
+/** The `@State()` fields of `instance` as JSON text: field name to value. */
+export function fieldsJson(actor: string, instance: object, fields: readonly string[]): string {
   const values: Record<string, unknown> = {};
   for (const field of fields) values[field] = (instance as Record<string, unknown>)[field];
-  let text: string;
   try {
-    text = JSON.stringify(values);
+    return JSON.stringify(values);
   } catch (cause) {
     throw new HopbusError('config', `The state of actor ${actor} could not be encoded as JSON: ${(cause as Error).message}. Keep @State() fields to plain data.`, { cause });
   }
-  const bytes = encoder.encode(text);
+}
+
+/** The stored form of a key's state: `fields` is fieldsJson()'s text, or null when the turn deleted the state. */
+export function encodeStored(actor: string, fields: string | null, inputs: CommittedInputs, maxBytes: number): Uint8Array {
+  const bytes = encoder.encode(`{"fields":${fields ?? 'null'},"inputs":${JSON.stringify(inputs)}}`);
   if (bytes.byteLength > maxBytes) {
     throw new HopbusError(
       'state_too_large',
@@ -24,18 +40,35 @@ export function encodeState(actor: string, instance: object, fields: readonly st
   return bytes;
 }
 
-/** The stored state as an object (field name to value); `__proto__`-like keys are dropped. */
-export function decodeState(actor: string, bytes: Uint8Array): Record<string, unknown> {
+/** A stored state read back; `__proto__`-like keys are dropped. */
+export function decodeStored(actor: string, bytes: Uint8Array): StoredState {
+  const value = parseObject(actor, decoder.decode(bytes));
+  const fields = value['fields'];
+  const inputs = value['inputs'];
+  if ((fields !== null && !isObject(fields)) || !isObject(inputs)) {
+    throw new HopbusError('decode', `The stored state of actor ${actor} is not what hopbus stores: { fields, inputs }.`);
+  }
+  return { fields: fields as Record<string, unknown> | null, inputs: inputs as CommittedInputs };
+}
+
+/** fieldsJson()'s text read back. */
+export function parseFields(actor: string, text: string): Record<string, unknown> {
+  return parseObject(actor, text);
+}
+
+function parseObject(actor: string, text: string): Record<string, unknown> {
   let value: unknown;
   try {
-    value = safeJsonParse(decoder.decode(bytes));
+    value = safeJsonParse(text);
   } catch (cause) {
     throw new HopbusError('decode', `The stored state of actor ${actor} is not valid JSON: ${(cause as Error).message}.`, { cause });
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new HopbusError('decode', `The stored state of actor ${actor} is not a JSON object of its @State() fields.`);
-  }
-  return value as Record<string, unknown>;
+  if (!isObject(value)) throw new HopbusError('decode', `The stored state of actor ${actor} is not a JSON object.`);
+  return value;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

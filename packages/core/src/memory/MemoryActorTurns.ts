@@ -30,8 +30,7 @@ export class MemoryActorTurns implements ActorTurns {
       );
     }
     this.append(turn.records);
-    if (turn.state === null) this.states.delete(stateKey(turn.actor, turn.key));
-    else this.states.set(stateKey(turn.actor, turn.key), turn.state);
+    this.states.set(stateKey(turn.actor, turn.key), turn.state);
     turn.input.ack();
   }
 }

@@ -2,7 +2,7 @@ import { Container } from 'inversify';
 import type { Newable } from 'inversify';
 import { ActorHost } from '../actors/ActorHost.js';
 import type { HeldTurn } from '../actors/HeldTurn.js';
-import { decodeState } from '../actors/stateCodec.js';
+import { decodeStored } from '../actors/stateCodec.js';
 import type { ActorMetadata } from '../decorators/metadata.js';
 import { HopbusError } from '../errors/HopbusError.js';
 import type { Topic } from '../topic/Topic.js';
@@ -113,7 +113,8 @@ export class Bus {
     if (!metadata.keyed) throw new HopbusError('config', `Actor ${metadata.name} is not keyed: only @Actor(name, { keyed: true }) has state.`);
     await this.connect();
     const stored = await this.actorTurns(metadata.name).loadState(metadata.name, key);
-    return stored === undefined ? undefined : (decodeState(metadata.name, stored) as Partial<A>);
+    const fields = stored === undefined ? null : decodeStored(metadata.name, stored).fields;
+    return fields === null ? undefined : (fields as Partial<A>);
   }
 
   /** Every declared publisher and subscriber, from the decorators. */

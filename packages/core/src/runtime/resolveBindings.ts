@@ -78,7 +78,7 @@ export function resolveBindings(
         instance,
         method,
         call: host
-          ? (payload, context) => host.turn(key ? key(payload)! : (context as DeliveryContext).key!, context as DeliveryContext, method, payload)
+          ? (payload, context) => host.turn(key ? key(payload)! : (context as DeliveryContext).key!, context as DeliveryContext, { method, group }, payload)
           : (payload, context) => (handler as (p: unknown, c: unknown) => unknown).call(instance, payload, context),
         keyed: host !== undefined,
         tracksCause: host === undefined && publishers.length > 0,

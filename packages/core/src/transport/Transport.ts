@@ -88,8 +88,11 @@ export interface ActorTurn {
   /** The actor type's name (`@Actor(name)`). */
   readonly actor: string;
   readonly key: string;
-  /** The state after the turn, encoded; `null` when the turn deleted it. */
-  readonly state: Uint8Array | null;
+  /**
+   * The key's stored state after the turn (opaque to the transport: the `@State()` fields, or
+   * their deletion, and the inputs applied). Keep the latest per key; loadState returns it.
+   */
+  readonly state: Uint8Array;
   /** What the turn published: stored only if the turn commits. */
   readonly records: readonly OutgoingRecord[];
   /** The delivery the turn handled: acknowledged as part of the commit. */

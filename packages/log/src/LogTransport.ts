@@ -1,5 +1,6 @@
 import { HopbusError, PartlyPublishedError } from '@hopbus/core';
-import type { OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
+import type { ActorTurns, OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
+import { LogActorTurns } from './actors/LogActorTurns.js';
 import { CrashLoopGuard } from './CrashLoopGuard.js';
 import { groupHeadsPath, readGroupHeads } from './groupHeadsFile.js';
 import { groupOffsetsPath, newGroupEpoch, readGroupOffsetsFile, validateGroupName, writeGroupOffsets } from './groupOffsetsFile.js';
@@ -22,8 +23,14 @@ import { resolveResetTarget } from './resolveResetTarget.js';
  */
 export class LogTransport implements Transport {
   readonly kind = 'log';
-  readonly features: TransportFeatures = { persistent: true, orderedPerKey: true, consumerGroups: true, replay: true };
+  readonly features: TransportFeatures = { persistent: true, orderedPerKey: true, consumerGroups: true, replay: true, actorTurns: true };
   private store: LogStore | undefined;
+  private turns: LogActorTurns | undefined;
+  /** Keyed actors' state and turns (see LogActorTurns), once connected. */
+  readonly actorTurns: ActorTurns = {
+    loadState: async (actor, key) => (await this.turnsReady('load actor state')).loadState(actor, key),
+    commitTurn: async (turn) => (await this.turnsReady('commit a turn')).commitTurn(turn),
+  };
   private connecting: Promise<void> | undefined;
   private readonly groups = new Map<string, LogGroup>();
   private readonly subscriptions = new Set<LogSubscription>();
@@ -46,6 +53,15 @@ export class LogTransport implements Transport {
 
   private async open(): Promise<void> {
     const store = await LogStore.open(this.options);
+    // Turns a crash left with outputs unapplied are finished before anything else; a dir that never had a keyed actor gets no journal.
+    if (LogActorTurns.existIn(store)) {
+      try {
+        await this.openTurns(store);
+      } catch (error) {
+        await store.close();
+        throw error;
+      }
+    }
     this.store = store;
     this.commitTimer = setInterval(() => void this.commit().catch(() => undefined), store.options.commitIntervalMs);
     this.commitTimer.unref();
@@ -74,9 +90,32 @@ export class LogTransport implements Transport {
     return this.publishSpread(records);
   }
 
+  private turnsOpening: Promise<LogActorTurns> | undefined;
+
+  private async turnsReady(operation: string): Promise<LogActorTurns> {
+    const store = await this.ready(operation);
+    return this.turns ?? (await this.openTurns(store));
+  }
+
+  private openTurns(store: LogStore): Promise<LogActorTurns> {
+    this.turnsOpening ??= LogActorTurns.open(store, (records) => this.appendSpread(store, records)).then(
+      (turns) => (this.turns = turns),
+      (error: unknown) => {
+        this.turnsOpening = undefined;
+        throw error;
+      },
+    );
+    return this.turnsOpening;
+  }
+
   private async publishSpread(records: readonly OutgoingRecord[]): Promise<void> {
     const store = this.store ?? (await this.ready('publish'));
     this.assertOpen('publish');
+    return this.appendSpread(store, records, true);
+  }
+
+  /** Appends records of any topics and partitions; used by publish() and by the turns' outputs (also while closing). */
+  private async appendSpread(store: LogStore, records: readonly OutgoingRecord[], refuseOnceClosing = false): Promise<void> {
     if (records.length === 0) return;
     let topic = store.openTopic(records[0]!.topic) ?? (await store.topic(records[0]!.topic, true))!;
     const buckets = new Map<LogPartition, OutgoingRecord[]>();
@@ -87,7 +126,7 @@ export class LogTransport implements Transport {
       if (bucket) bucket.push(record);
       else buckets.set(partition, [record]);
     }
-    this.assertOpen('publish');
+    if (refuseOnceClosing) this.assertOpen('publish'); // close began while a topic was created
     const appends = [...buckets];
     const settled = await Promise.allSettled(appends.map(([partition, bucket]) => partition.append(bucket)));
     const failed = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected');
@@ -213,6 +252,8 @@ export class LogTransport implements Transport {
     for (const subscription of [...this.subscriptions]) subscription.abort();
     for (const group of this.groups.values()) group.close();
     try {
+      await this.turnsOpening?.catch(() => undefined);
+      await this.turns?.close();
       await this.commit();
       for (const group of this.groups.values()) await group.guard?.close(group.handedBack());
     } finally {

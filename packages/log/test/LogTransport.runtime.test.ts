@@ -15,6 +15,7 @@ describeRuntimeConformance(
     orderedPerKey: true,
     consumerGroups: true,
     replay: true,
+    actorTurns: true,
     ackTimeoutMs: 500,
   },
   {

@@ -10,7 +10,7 @@ const packageDir = join(__dirname, '..', '..');
  */
 export function ensureBuilt(): void {
   const src = join(packageDir, 'src');
-  const newestSource = Math.max(...readdirSync(src).map((f) => statSync(join(src, f)).mtimeMs));
+  const newestSource = Math.max(...readdirSync(src, { recursive: true }).map((f) => statSync(join(src, String(f))).mtimeMs));
   let built = 0;
   try {
     built = statSync(join(packageDir, 'dist', 'index.js')).mtimeMs;

@@ -27,6 +27,7 @@ const areas = {
   core: {
     mutate: [
       'packages/core/src/runtime/**/*.ts',
+      'packages/core/src/actors/**/*.ts',
       'packages/core/src/pull/**/*.ts',
       'packages/core/src/topic/**/*.ts',
       'packages/core/src/tracing/Tracing.ts',

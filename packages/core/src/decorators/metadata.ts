@@ -8,7 +8,7 @@ export interface SubscribeHandlerOptions<T> {
   readonly group?: string;
   /** The mailbox key: messages with one key are handled one at a time, in order. By default the record's key. */
   readonly key?: (payload: T) => string | undefined;
-  /** Mailboxes handled at once (default 1: one message at a time for the actor; a keyed actor's default is 64 keys at once). */
+  /** Mailboxes handled at once (default 1: one message at a time for the actor; a keyed actor's default is 256 keys at once). */
   readonly concurrency?: number;
   /** Retry in place with exponential backoff and jitter before dead-lettering. */
   readonly retry?: RetryOptions;

@@ -10,7 +10,7 @@ import type { Publisher } from './Publisher.js';
 import { retryPolicy } from './retry.js';
 
 /** Keys of a keyed actor in turns at once, by default: each turn waits for its commit, and keys do not wait for each other. */
-const keyedConcurrency = 64;
+const keyedConcurrency = 256;
 
 /** A class decorated with `@Actor()`; its constructor arguments come from the container. */
 export type ServiceClass = Newable<object>;

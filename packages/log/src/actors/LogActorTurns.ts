@@ -22,6 +22,8 @@ interface PendingApply {
 /** How often the applied checkpoint is written while turns commit. */
 const checkpointEveryMs = 1000;
 const readBytes = 1 << 20;
+/** Outputs of committed turns that may wait for their partitions before a commit waits for them. */
+const maxRecordsBehind = 10_000;
 
 /**
  * Keyed actors' turns on the log. A turn commits with one write to the turn journal (state and
@@ -34,6 +36,10 @@ const readBytes = 1 << 20;
 export class LogActorTurns implements ActorTurns {
   private readonly states = new Map<string, Uint8Array>();
   private applyQueue: PendingApply[] = [];
+  /** Outputs of committed turns not yet in their partitions. */
+  private recordsBehind = 0;
+  /** Why outputs could not be appended: later turns are refused with it (open mends what the journal holds). */
+  private applyFailure: Error | undefined;
   private applying: Promise<void> | undefined;
   /** Every turn before this journal position has its outputs in their partitions. */
   private appliedThrough = 0;
@@ -91,9 +97,14 @@ export class LogActorTurns implements ActorTurns {
         `The turn of actor ${turn.actor} for key ${turn.key} was not committed: its message was settled already (handed back when the bus stopped), and it will be handled again.`,
       );
     }
+    if (this.applyFailure) throw this.applyFailure;
     const end = await this.journal.append({ actor: turn.actor, key: turn.key, state: turn.state, records: turn.records });
+    // Committed: the journal holds the turn. Its outputs reach their partitions behind it (a
+    // crash before they do is mended at open); the turn waits for that only when many are behind.
     this.states.set(stateKey(turn.actor, turn.key), turn.state);
-    await this.apply(turn.records, end);
+    const applied = this.apply(turn.records, end);
+    if (this.recordsBehind > maxRecordsBehind) await applied;
+    else applied.catch(() => undefined);
     turn.input.ack();
   }
 
@@ -112,6 +123,7 @@ export class LogActorTurns implements ActorTurns {
 
   /** Appends a committed turn's outputs after those of every turn committed before it. */
   private apply(records: readonly OutgoingRecord[], end: number): Promise<void> {
+    this.recordsBehind += records.length;
     return new Promise((resolve, reject) => {
       this.applyQueue.push({ records, end, resolve, reject });
       this.applying ??= this.applyLoop();
@@ -127,8 +139,11 @@ export class LogActorTurns implements ActorTurns {
         if (records.length > 0) await this.append(records);
       } catch (error) {
         // The turns are committed (the journal holds them): the next open appends their outputs.
+        this.applyFailure ??= new HopbusError('publish_failed', `Outputs of committed turns could not be appended to their partitions (${(error as Error).message}); reopen the log to append them.`, { cause: error });
         for (const p of batch) p.reject(error);
         continue;
+      } finally {
+        this.recordsBehind -= records.length;
       }
       this.appliedThrough = batch[batch.length - 1]!.end;
       for (const p of batch) p.resolve();

@@ -28,8 +28,8 @@ export class LogTransport implements Transport {
   private turns: LogActorTurns | undefined;
   /** Keyed actors' state and turns (see LogActorTurns), once connected. */
   readonly actorTurns: ActorTurns = {
-    loadState: async (actor, key) => (await this.turnsReady('load actor state')).loadState(actor, key),
-    commitTurn: async (turn) => (await this.turnsReady('commit a turn')).commitTurn(turn),
+    loadState: (actor, key) => (this.turns && !this.closing ? this.turns.loadState(actor, key) : this.turnsReady('load actor state').then((turns) => turns.loadState(actor, key))),
+    commitTurn: (turn) => (this.turns && !this.closing ? this.turns.commitTurn(turn) : this.turnsReady('commit a turn').then((turns) => turns.commitTurn(turn))),
   };
   private connecting: Promise<void> | undefined;
   private readonly groups = new Map<string, LogGroup>();

@@ -13,70 +13,94 @@ export interface JournalTurn {
 export const frameHeaderBytes = 8;
 const version = 1;
 
-/** Collects the fields of one payload, then lays them out in one buffer. */
+/** Lays out the fields of one frame in a buffer sized beforehand (see measure). */
 class FieldWriter {
-  private readonly parts: Buffer[] = [];
-  private size = 0;
+  private at = frameHeaderBytes;
+  constructor(private readonly buf: Buffer) {}
 
   u8(value: number): void {
-    const b = Buffer.allocUnsafe(1);
-    b[0] = value;
-    this.push(b);
+    this.buf[this.at++] = value;
   }
   u32(value: number): void {
-    const b = Buffer.allocUnsafe(4);
-    b.writeUInt32LE(value, 0);
-    this.push(b);
+    this.buf.writeUInt32LE(value, this.at);
+    this.at += 4;
   }
   f64(value: number): void {
-    const b = Buffer.allocUnsafe(8);
-    b.writeDoubleLE(value, 0);
-    this.push(b);
+    this.buf.writeDoubleLE(value, this.at);
+    this.at += 8;
   }
   bytes(value: Uint8Array): void {
     this.u32(value.byteLength);
-    this.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.buf.set(value, this.at);
+    this.at += value.byteLength;
   }
-  text(value: string): void {
-    this.bytes(Buffer.from(value, 'utf8'));
+  /** `bytes`: its UTF-8 length, as measure() found it. */
+  text(value: string, bytes: number): void {
+    this.u32(bytes);
+    this.at += this.buf.write(value, this.at, bytes, 'utf8');
   }
-  frame(): Buffer {
-    const payload = Buffer.concat(this.parts, this.size);
-    const header = Buffer.allocUnsafe(frameHeaderBytes);
-    header.writeUInt32LE(payload.byteLength, 0);
-    header.writeUInt32LE(crc32c(payload), 4);
-    return Buffer.concat([header, payload]);
-  }
-  private push(b: Buffer): void {
-    this.parts.push(b);
-    this.size += b.byteLength;
+  /** Writes the header (the payload's length and CRC32C) and returns the frame. */
+  seal(): Buffer {
+    const payload = this.buf.subarray(frameHeaderBytes, this.at);
+    this.buf.writeUInt32LE(payload.byteLength, 0);
+    this.buf.writeUInt32LE(crc32c(payload), 4);
+    return this.buf.subarray(0, this.at);
   }
 }
 
-/** The journal frame of one turn. */
+/** The UTF-8 length of each string of a turn, in the order encodeTurnFrame writes them, and the frame's size. */
+function measure(turn: JournalTurn): { lengths: number[]; size: number } {
+  const lengths: number[] = [];
+  let size = frameHeaderBytes + 1;
+  const text = (value: string): void => {
+    const bytes = Buffer.byteLength(value, 'utf8');
+    lengths.push(bytes);
+    size += 4 + bytes;
+  };
+  text(turn.actor);
+  text(turn.key);
+  size += 4 + turn.state.byteLength + 4;
+  for (const record of turn.records) {
+    text(record.id);
+    text(record.topic);
+    size += 1;
+    if (record.key !== undefined) text(record.key);
+    size += 4;
+    for (const name of Object.keys(record.headers)) {
+      text(name);
+      text(record.headers[name]!);
+    }
+    size += 4 + record.data.byteLength + 8 + 1;
+  }
+  return { lengths, size };
+}
+
+/** The journal frame of one turn: one buffer, sized before it is written. */
 export function encodeTurnFrame(turn: JournalTurn): Buffer {
-  const w = new FieldWriter();
+  const { lengths, size } = measure(turn);
+  const w = new FieldWriter(Buffer.allocUnsafe(size));
+  let n = 0;
   w.u8(version);
-  w.text(turn.actor);
-  w.text(turn.key);
+  w.text(turn.actor, lengths[n++]!);
+  w.text(turn.key, lengths[n++]!);
   w.bytes(turn.state);
   w.u32(turn.records.length);
   for (const record of turn.records) {
-    w.text(record.id);
-    w.text(record.topic);
+    w.text(record.id, lengths[n++]!);
+    w.text(record.topic, lengths[n++]!);
     w.u8(record.key === undefined ? 0 : 1);
-    if (record.key !== undefined) w.text(record.key);
+    if (record.key !== undefined) w.text(record.key, lengths[n++]!);
     const names = Object.keys(record.headers);
     w.u32(names.length);
     for (const name of names) {
-      w.text(name);
-      w.text(record.headers[name]!);
+      w.text(name, lengths[n++]!);
+      w.text(record.headers[name]!, lengths[n++]!);
     }
     w.bytes(record.data);
     w.f64(record.timestamp);
     w.u8(record.durable === undefined ? 2 : record.durable ? 1 : 0);
   }
-  return w.frame();
+  return w.seal();
 }
 
 /** Reads the fields of one payload in order; throws RangeError past its end. */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import type { CliContext } from './CliContext.js';
 import { addFlowCommand } from './commands/flow.js';
 import { addGraphCommand } from './commands/graph.js';
+import { addLogActorsCommand } from './commands/logActors.js';
 import { addLogDescribeCommand } from './commands/logDescribe.js';
 import { addLogGroupsCommand } from './commands/logGroups.js';
 import { addLogRepairCommand } from './commands/logRepair.js';
@@ -38,6 +39,7 @@ export function buildProgram(context: CliContext): Command {
   addLogTopicsCommand(log, context);
   addLogDescribeCommand(log, context);
   addLogGroupsCommand(log, context);
+  addLogActorsCommand(log, context);
   addLogTailCommand(log, context);
   addLogVerifyCommand(log, context);
   addLogRepairCommand(log, context);

@@ -1,4 +1,5 @@
 import { HopbusError } from '@hopbus/core';
+import { readTurnJournal } from './actors/TurnJournal.js';
 import { readAllGroupOffsets } from './groupOffsetsFile.js';
 import { readRetention } from './retentionFile.js';
 import type { StoredRetention } from './retentionFile.js';
@@ -42,6 +43,18 @@ export interface GroupDescription {
   readonly partitions: readonly { readonly partition: number; readonly committed: number; readonly endOffset: number; readonly lag: number }[];
   /** Records not yet consumed, over all partitions. */
   readonly lag: number;
+}
+
+/** One key of a keyed actor, as its committed turns left it. */
+export interface ActorKeyDescription {
+  readonly actor: string;
+  readonly key: string;
+  /** The key's stored state (what the runtime stores: JSON of its `@State()` fields and the inputs applied). */
+  readonly state: Uint8Array;
+  /** Turns committed for the key. */
+  readonly turns: number;
+  /** The last committed turn: its outputs' topics (one entry per output) and when its first output was made. */
+  readonly lastTurn: { readonly outputs: readonly string[]; readonly timestamp: number | undefined };
 }
 
 export interface ReadOptions {
@@ -113,6 +126,30 @@ export class LogInspector {
       }
     }
     return all;
+  }
+
+  /**
+   * Every key of every keyed actor (or of `actor`, or the one `key`), from the turn journal, sorted
+   * by actor then key. Shows what was complete on disk: a turn being written is not seen.
+   */
+  listActors(filter: { readonly actor?: string; readonly key?: string } = {}): ActorKeyDescription[] {
+    const latest = new Map<string, { actor: string; key: string; state: Uint8Array; turns: number; outputs: string[]; timestamp: number | undefined }>();
+    for (const turn of readTurnJournal(this.store.options.fileSystem, this.store.dir)) {
+      if ((filter.actor !== undefined && turn.actor !== filter.actor) || (filter.key !== undefined && turn.key !== filter.key)) continue;
+      const id = `${turn.actor}\u0000${turn.key}`;
+      const known = latest.get(id);
+      latest.set(id, {
+        actor: turn.actor,
+        key: turn.key,
+        state: turn.state,
+        turns: (known?.turns ?? 0) + 1,
+        outputs: turn.records.map((r) => r.topic),
+        timestamp: turn.records[0]?.timestamp,
+      });
+    }
+    return [...latest.values()]
+      .sort((a, b) => (a.actor === b.actor ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : a.actor < b.actor ? -1 : 1))
+      .map(({ outputs, timestamp, ...rest }) => ({ ...rest, lastTurn: { outputs, timestamp } }));
   }
 
   /** Records of one partition (default 0) from an offset or a time, in offset order. */

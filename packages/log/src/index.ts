@@ -17,7 +17,7 @@ export { CorruptLogError } from './CorruptLogError.js';
 export type { GroupResetTarget } from './resolveResetTarget.js';
 export type { LogRecord } from './LogRecord.js';
 export { LogInspector } from './LogInspector.js';
-export type { GroupDescription, PartitionDescription, ReadOptions, TopicDescription } from './LogInspector.js';
+export type { ActorKeyDescription, GroupDescription, PartitionDescription, ReadOptions, TopicDescription } from './LogInspector.js';
 export { verifyLog } from './verifyLog.js';
 export type { LogProblem, VerifyProgress, VerifyReport } from './verifyLog.js';
 export { repairLog } from './repairLog.js';

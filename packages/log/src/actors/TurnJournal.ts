@@ -15,6 +15,24 @@ export function journalPath(dir: string): string {
   return join(dir, actorsFolder, journalFile);
 }
 
+/** Every whole turn of `dir`'s journal, in commit order, read without changing anything (none when it has no journal). */
+export function readTurnJournal(fs: FileSystem, dir: string): JournalTurn[] {
+  let buf: Buffer;
+  try {
+    buf = fs.readFileSync(journalPath(dir));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+  const turns: JournalTurn[] = [];
+  for (let at = 0; ; ) {
+    const frame = decodeTurnFrame(buf, at);
+    if (frame === undefined) return turns;
+    turns.push(frame.turn);
+    at = frame.next;
+  }
+}
+
 interface PendingAppend {
   readonly frame: Buffer;
   resolve(position: number): void;

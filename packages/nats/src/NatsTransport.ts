@@ -1,5 +1,5 @@
 import { consoleLogger, HopbusError, PartlyPublishedError } from '@hopbus/core';
-import type { Logger, OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
+import type { ActorTurns, Logger, OutgoingRecord, SubscribeOptions, Subscription, Transport, TransportFeatures } from '@hopbus/core';
 import { jetstream, JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import type { Consumer, JetStreamClient } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -9,6 +9,7 @@ import { coreSource } from './coreSource.js';
 import { jetStreamSource } from './jetStreamSource.js';
 import { JetStreamTopology } from './JetStreamTopology.js';
 import { logConnectionStatus } from './logConnectionStatus.js';
+import { NatsActorTurns } from './NatsActorTurns.js';
 import type { NatsTransportOptions } from './NatsTransportOptions.js';
 import { NatsSubscription } from './NatsSubscription.js';
 import { parseNatsUrl } from './parseNatsUrl.js';
@@ -32,7 +33,15 @@ interface Connected {
  */
 export class NatsTransport implements Transport {
   readonly kind = 'nats';
-  readonly features: TransportFeatures = { persistent: true, orderedPerKey: true, consumerGroups: true, replay: false };
+  readonly features: TransportFeatures = { persistent: true, orderedPerKey: true, consumerGroups: true, replay: false, actorTurns: true };
+  /** Keyed actors' state and turns: JetStream key-value buckets (see NatsActorTurns). */
+  readonly actorTurns: ActorTurns = new NatsActorTurns(
+    () => {
+      this.assertOpen('use actor state');
+      return this.connection().then((connected) => connected.js);
+    },
+    (records) => this.publish(records),
+  );
   private readonly options: NatsTransportOptions;
   private readonly logger: Logger;
   private readonly nonDurable: Set<string>;

@@ -8,7 +8,7 @@ const quiet = { warn: () => undefined };
 describeRuntimeConformance(
   'NatsTransport',
   // JetStream redelivers after ack_wait on the server: a second is short, and well above its timer's granularity.
-  { persistent: true, orderedPerKey: true, consumerGroups: true, replay: false, ackTimeoutMs: 1000 },
+  { persistent: true, orderedPerKey: true, consumerGroups: true, replay: false, actorTurns: true, ackTimeoutMs: 1000 },
   {
     create: async () => new NatsTransport({ servers: [(await started()).url], logger: quiet }),
     reopen: async () => new NatsTransport({ servers: [(await started()).url], logger: quiet }),

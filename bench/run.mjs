@@ -13,6 +13,7 @@ const extra = only ? process.argv.slice(3) : [];
 const benches = [
   ['window', join(here, 'window.mjs')],
   ['runtime', join(here, 'runtime.mjs')],
+  ['actors', join(here, 'actors.mjs')],
   ['log', join(here, 'log.mjs')],
   ['recovery', join(here, 'recovery.mjs')],
   ['crc', join(here, 'crc.mjs')],

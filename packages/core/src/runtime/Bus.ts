@@ -238,7 +238,7 @@ export class Bus {
     if (this.transport.features.actorTurns !== true || turns === undefined) {
       throw new HopbusError(
         'unsupported',
-        `Actor ${actor} is keyed, but the ${this.transport.kind} transport cannot keep actor state and commit turns. Run keyed actors on a transport that can (memory: and log:; see docs/actors.md).`,
+        `Actor ${actor} is keyed, but the ${this.transport.kind} transport cannot keep actor state and commit turns. Run keyed actors on a transport that can (memory:, log: and nats: can; see docs/actors.md).`,
       );
     }
     return turns;

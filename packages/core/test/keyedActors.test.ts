@@ -280,3 +280,74 @@ describe('keyed actors after a commit that was stored but reported failed', () =
     await committed('the second turn', async () => (await bus.actorState(Counter, 'c'))?.total === 6);
   });
 });
+
+describe("a keyed actor's turn context", () => {
+  it('reads through to the message, and holds a publish whose schema answers later until the turn commits', async () => {
+    const Steps = topic<Step>('keyed.context');
+    const Out = topic<{ n: number }>('keyed.context.out', {
+      schema: {
+        '~standard': {
+          version: 1,
+          vendor: 'test',
+          validate: async (value: unknown) => {
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            return { value: value as { n: number } };
+          },
+        },
+      },
+    });
+    const seen: Record<string, unknown>[] = [];
+    const out: number[] = [];
+    @Actor('context-reader', { keyed: true })
+    class ContextReader {
+      @State() n = 0;
+      @Subscribe(Steps)
+      async step(step: Step, ctx: MessageContext): Promise<void> {
+        seen.push({
+          id: ctx.id,
+          topic: ctx.topic,
+          key: ctx.key,
+          headers: ctx.headers,
+          partition: ctx.partition,
+          offset: ctx.offset,
+          deliveryCount: ctx.deliveryCount,
+          attempt: ctx.attempt,
+          timestamp: ctx.timestamp,
+          correlationId: ctx.correlationId,
+          aborted: ctx.signal.aborted,
+        });
+        this.n = step.n;
+        await ctx.publish(Out, { n: step.n * 10 }, { key: ctx.key! });
+      }
+    }
+    @Actor('context-watch')
+    class Watch {
+      @Subscribe(Out)
+      out(payload: { n: number }): void {
+        out.push(payload.n);
+      }
+    }
+    const bus = await started({ services: [ContextReader, Watch] });
+    const before = Date.now();
+    await bus.publish(Steps, { n: 4 }, { key: 'ctx', headers: { 'x-note': 'hi' }, id: '0190a6a0-0000-7000-8000-000000000001' });
+    await waitFor('the output', () => out.length === 1);
+    expect(out).toEqual([40]);
+    expect(seen).toEqual([
+      {
+        id: '0190a6a0-0000-7000-8000-000000000001',
+        topic: 'keyed.context',
+        key: 'ctx',
+        headers: expect.objectContaining({ 'x-note': 'hi' }),
+        partition: 0,
+        offset: 0,
+        deliveryCount: 1,
+        attempt: 1,
+        timestamp: expect.any(Number),
+        correlationId: '0190a6a0-0000-7000-8000-000000000001',
+        aborted: false,
+      },
+    ]);
+    expect(seen[0]!['timestamp'] as number).toBeGreaterThanOrEqual(before - 1);
+    await committed('the state', async () => (await bus.actorState(ContextReader, 'ctx'))?.n === 4);
+  });
+});

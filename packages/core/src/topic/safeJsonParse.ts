@@ -12,11 +12,11 @@ const mayHoldDangerousKey = /__proto__|constructor|prototype|\\u/;
  * Deletes every own `__proto__`, `constructor` and `prototype` property, at any depth. Walks with
  * its own stack, so a deeply nested text (which JSON.parse accepts) cannot overflow the call stack.
  */
-function dropDangerousKeys(root: unknown): void {
-  const pending: unknown[] = [root];
+function dropDangerousKeys(root: object): void {
+  // Only objects and arrays go on the stack: each push checks it.
+  const pending: object[] = [root];
   while (pending.length > 0) {
-    const value = pending.pop();
-    if (typeof value !== 'object' || value === null) continue;
+    const value = pending.pop()!;
     if (Array.isArray(value)) {
       for (const item of value as unknown[]) if (typeof item === 'object' && item !== null) pending.push(item);
       continue;
@@ -39,6 +39,6 @@ function dropDangerousKeys(root: unknown): void {
  */
 export function safeJsonParse(text: string): unknown {
   const value: unknown = JSON.parse(text);
-  if (mayHoldDangerousKey.test(text)) dropDangerousKeys(value);
+  if (typeof value === 'object' && value !== null && mayHoldDangerousKey.test(text)) dropDangerousKeys(value);
   return value;
 }

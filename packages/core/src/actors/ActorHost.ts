@@ -2,6 +2,7 @@ import type { Container } from 'inversify';
 import type { ActorMetadata } from '../decorators/metadata.js';
 import { publishersOf, stateFieldsOf } from '../decorators/metadata.js';
 import { HopbusError } from '../errors/HopbusError.js';
+import { PullDelivery } from '../pull/PullDelivery.js';
 import type { DeliveryContext } from '../runtime/DeliveryContext.js';
 import type { PublishOptions, Publisher } from '../runtime/Publisher.js';
 import type { ServiceClass } from '../runtime/resolveBindings.js';
@@ -131,6 +132,13 @@ export class ActorHost {
       const fields = turn.deletesState ? null : fieldsJson(this.actor.name, instance, this.stateFields);
       const inputs = { ...activation.inputs, [input]: delivery.offset };
       const state = encodeStored(this.actor.name, fields, inputs, this.services.maxStateBytes);
+      if (delivery instanceof PullDelivery && delivery.settled) {
+        // Handed back when the bus stopped: committing it would apply the message twice.
+        throw new HopbusError(
+          'publish_failed',
+          `The turn of actor ${this.actor.name} for key ${key} was not committed: its message was settled already (handed back when the bus stopped), and it will be handled again.`,
+        );
+      }
       committing = true;
       await this.services.turns.commitTurn({ actor: this.actor.name, key, state, records, input: delivery });
       turn.committed();

@@ -1,5 +1,3 @@
-import { HopbusError } from '../errors/HopbusError.js';
-import { PullDelivery } from '../pull/PullDelivery.js';
 import type { ActorTurn, ActorTurns, OutgoingRecord } from '../transport/Transport.js';
 
 /**
@@ -23,12 +21,6 @@ export class MemoryActorTurns implements ActorTurns {
 
   async commitTurn(turn: ActorTurn): Promise<void> {
     this.assertOpen('commit a turn');
-    if (turn.input instanceof PullDelivery && turn.input.settled) {
-      throw new HopbusError(
-        'publish_failed',
-        `The turn of actor ${turn.actor} for key ${turn.key} was not committed: its message was settled already (handed back when the bus stopped), and it will be handled again.`,
-      );
-    }
     this.append(turn.records);
     this.states.set(stateKey(turn.actor, turn.key), turn.state);
     turn.input.ack();

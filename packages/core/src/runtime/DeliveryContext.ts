@@ -56,7 +56,7 @@ export class DeliveryContext implements MessageContext, Cause {
     return this.causedPublish(topic, payload, options, this);
   }
 
-  deleteState(): never {
+  deleteState(): void {
     throw new HopbusError('config', `ctx.deleteState() was called for a message of ${this.delivery.topic}, but its actor is not keyed: only @Actor(name, { keyed: true }) has state.`);
   }
 }

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { HopbusError, PullDelivery } from '@hopbus/core';
+import { HopbusError } from '@hopbus/core';
 import type { ActorTurn, ActorTurns, OutgoingRecord } from '@hopbus/core';
 import type { LogStore } from '../LogStore.js';
 import type { StoredRecord } from '../StoredRecord.js';
@@ -91,12 +91,6 @@ export class LogActorTurns implements ActorTurns {
 
   async commitTurn(turn: ActorTurn): Promise<void> {
     this.assertOpen('commit a turn');
-    if (turn.input instanceof PullDelivery && turn.input.settled) {
-      throw new HopbusError(
-        'publish_failed',
-        `The turn of actor ${turn.actor} for key ${turn.key} was not committed: its message was settled already (handed back when the bus stopped), and it will be handled again.`,
-      );
-    }
     if (this.applyFailure) throw this.applyFailure;
     const end = await this.journal.append({ actor: turn.actor, key: turn.key, state: turn.state, records: turn.records });
     // Committed: the journal holds the turn. Its outputs reach their partitions behind it (a
